@@ -1,0 +1,128 @@
+"""Run profiles: one environment variable scales every notebook.
+
+``GAN_TUTORIAL_PROFILE`` is ``quick`` (CI: seconds), ``laptop`` (default: about
+10 minutes per notebook on 2 CPU cores) or ``gpu`` (larger data and longer runs).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+ENV_VAR = "GAN_TUTORIAL_PROFILE"
+PROFILES = ("quick", "laptop", "gpu")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes for one profile. Times are for 2 CPU cores unless the name says gpu."""
+
+    name: str
+    # data
+    nsynth_programs: tuple[int, ...]  # General MIDI programs (0-based) rendered
+    nsynth_pitches: tuple[int, ...]  # MIDI pitches rendered
+    nsynth_velocities: tuple[int, ...]
+    chorales_limit: int  # how many Bach chorales to parse and render
+    clip_seconds: float  # length of a chorale clip
+    spec_size: int  # spectrogram height = width (64 or 128)
+    # chapter 22
+    gan_steps: int
+    batch_size: int
+    sample_every: int
+    checkpoint_every: int
+    lstm_steps: int
+    # chapter 23
+    toy_steps: int
+    toy_seeds: int
+    audio_ablation_steps: int
+    progressive_steps_per_stage: int
+    # chapter 24
+    classifier_epochs: int
+    eval_samples: int
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:  # what every notebook prints at the top
+        return (
+            f"profile={self.name} (set {ENV_VAR}=quick|laptop|gpu to change): "
+            f"gan_steps={self.gan_steps}, batch_size={self.batch_size}, "
+            f"spec_size={self.spec_size}, toy_steps={self.toy_steps}x{self.toy_seeds} seeds"
+        )
+
+
+_FAMILY_PROGRAMS = (0, 11, 19, 24, 33, 40, 56, 65, 73, 80)  # 10 GM families, see data.GM_FAMILIES
+
+_PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        nsynth_programs=_FAMILY_PROGRAMS[:8],
+        nsynth_pitches=tuple(range(48, 73, 2)),  # C3..C5 in whole tones: 13 pitches, 2 octaves
+        nsynth_velocities=(50, 80, 110),
+        chorales_limit=6,
+        clip_seconds=4.0,
+        spec_size=64,
+        gan_steps=30,
+        batch_size=16,
+        sample_every=15,
+        checkpoint_every=15,
+        lstm_steps=20,
+        toy_steps=200,
+        toy_seeds=1,
+        audio_ablation_steps=20,
+        progressive_steps_per_stage=8,
+        classifier_epochs=2,
+        eval_samples=64,
+    ),
+    "laptop": Profile(
+        name="laptop",
+        nsynth_programs=_FAMILY_PROGRAMS,
+        nsynth_pitches=tuple(range(48, 73)),  # C3..C5 chromatic: 25 pitches
+        nsynth_velocities=(50, 80, 110),
+        chorales_limit=60,
+        clip_seconds=4.0,
+        spec_size=64,
+        gan_steps=1500,
+        batch_size=32,
+        sample_every=250,
+        checkpoint_every=250,
+        lstm_steps=600,
+        toy_steps=2000,
+        toy_seeds=3,
+        audio_ablation_steps=600,
+        progressive_steps_per_stage=150,
+        classifier_epochs=8,
+        eval_samples=400,
+    ),
+    "gpu": Profile(
+        name="gpu",
+        nsynth_programs=_FAMILY_PROGRAMS,
+        nsynth_pitches=tuple(range(36, 85)),  # C2..C6
+        nsynth_velocities=(40, 60, 80, 100, 120),
+        chorales_limit=370,
+        clip_seconds=4.0,
+        spec_size=128,
+        gan_steps=20000,
+        batch_size=64,
+        sample_every=1000,
+        checkpoint_every=1000,
+        lstm_steps=5000,
+        toy_steps=5000,
+        toy_seeds=5,
+        audio_ablation_steps=5000,
+        progressive_steps_per_stage=2000,
+        classifier_epochs=20,
+        eval_samples=2000,
+    ),
+}
+
+
+def profile(name: str | None = None) -> Profile:
+    """Return the active :class:`Profile` (``name`` overrides the environment variable)."""
+    chosen = (name or os.environ.get(ENV_VAR) or "laptop").strip().lower()
+    if chosen not in _PROFILES:
+        raise ValueError(
+            f"{ENV_VAR}={chosen!r} is not a profile. Fix: use one of {', '.join(PROFILES)}."
+        )
+    return _PROFILES[chosen]

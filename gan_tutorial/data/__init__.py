@@ -1,0 +1,22 @@
+"""Datasets: the built-in rendered sets and loaders for the real MAESTRO, Lakh MIDI
+and NSynth folder layouts. Everything here is framework-free (numpy arrays);
+``gan_tutorial.torch.data`` and ``gan_tutorial.keras.data`` adapt them."""
+
+from .builtin import (
+    FAMILY_NAMES,
+    GM_FAMILIES,
+    SPLITS,
+    Chorales,
+    NSynthLite,
+    cache_root,
+    chorale_names,
+    chorales,
+    nsynth_lite,
+    score_to_midi,
+)
+from .features import spectrogram_arrays
+
+__all__ = [
+    "FAMILY_NAMES", "GM_FAMILIES", "SPLITS", "Chorales", "NSynthLite", "cache_root",
+    "chorale_names", "chorales", "nsynth_lite", "score_to_midi", "spectrogram_arrays",
+]

@@ -1,0 +1,1 @@
+"""PyTorch implementations for the course (models, losses, training tricks)."""
