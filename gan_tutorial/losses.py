@@ -102,7 +102,9 @@ def lsgan_d_loss(
     """Least-squares discriminator loss (Mao et al. 2017, a=0, b=1):
     ``½ mean (D(x) - b)² + ½ mean (D(G(z)) - a)²``."""
     r, f = _arr(real_scores), _arr(fake_scores)
-    return float(0.5 * np.mean((r - _arr(real_target)) ** 2) + 0.5 * np.mean((f - _arr(fake_target)) ** 2))
+    return float(
+        0.5 * np.mean((r - _arr(real_target)) ** 2) + 0.5 * np.mean((f - _arr(fake_target)) ** 2)
+    )
 
 
 def lsgan_g_loss(fake_scores: ArrayLike, target: float = 1.0) -> float:

@@ -1,0 +1,108 @@
+"""PyTorch stability tricks: weight clipping, spectral norm, EMA of the generator,
+``requires_grad`` toggling and optimiser construction."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import spectral_norm
+
+__all__ = ["EMA", "apply_spectral_norm", "make_optimizers", "set_requires_grad", "weight_clip_"]
+
+_SN_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d)
+
+
+@torch.no_grad()
+def weight_clip_(module: nn.Module, c: float = 0.01) -> nn.Module:
+    """Clamp every parameter of ``module`` to ``[-c, c]`` in place (WGAN, Arjovsky et al.)."""
+    if c <= 0:
+        raise ValueError(f"clip value must be > 0, got {c}")
+    for p in module.parameters():
+        p.clamp_(-c, c)
+    return module
+
+
+def apply_spectral_norm(module: nn.Module, n_power_iterations: int = 1) -> nn.Module:
+    """Wrap every Linear/Conv layer of ``module`` (in place) with spectral normalisation.
+
+    Uses ``torch.nn.utils.parametrizations.spectral_norm``: the weight is divided by a
+    power-iteration estimate of its largest singular value, refined on every forward pass
+    in train mode (Miyato et al. 2018). Layers already parametrised are left alone.
+    """
+    for m in list(module.modules()):
+        if isinstance(m, _SN_TYPES) and not parametrize.is_parametrized(m, "weight"):
+            spectral_norm(m, n_power_iterations=n_power_iterations)
+    return module
+
+
+def set_requires_grad(modules: nn.Module | Iterable[nn.Module], flag: bool) -> None:
+    """Set ``requires_grad`` on all parameters (freeze D while stepping G, and back)."""
+    if isinstance(modules, nn.Module):
+        modules = [modules]
+    for m in modules:
+        for p in m.parameters():
+            p.requires_grad_(flag)
+
+
+def make_optimizers(
+    G: nn.Module,
+    D: nn.Module,
+    lr_g: float = 2e-4,
+    lr_d: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Adam optimisers ``(opt_g, opt_d)``; ``betas=(0.5, 0.999)`` as in DCGAN.
+
+    TTUR (Heusel et al. 2017) means ``lr_d > lr_g``, e.g. 4e-4 / 1e-4; see
+    :data:`gan_tutorial.tricks.TTUR`.
+    """
+    return (
+        torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas),
+        torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas),
+    )
+
+
+class EMA:
+    """Exponential moving average of a model's weights (often used for the generator).
+
+    ``ema = decay * ema + (1 - decay) * current`` for every floating-point parameter;
+    buffers (e.g. BatchNorm running statistics) are copied. ``.module`` is a deep copy kept
+    in eval mode with ``requires_grad=False``; sample from it for smoother results.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError(f"decay must be in [0, 1], got {decay}")
+        self.decay = decay
+        self.num_updates = 0
+        self.module = copy.deepcopy(model).eval()
+        set_requires_grad(self.module, False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """Move the averaged weights one step towards ``model``'s current weights."""
+        for e, p in zip(self.module.parameters(), model.parameters(), strict=True):
+            if e.dtype.is_floating_point:
+                e.lerp_(p.detach(), 1.0 - self.decay)
+            else:
+                e.copy_(p)
+        for eb, b in zip(self.module.buffers(), model.buffers(), strict=True):
+            eb.copy_(b)
+        self.num_updates += 1
+
+    @torch.no_grad()
+    def copy_to(self, model: nn.Module) -> nn.Module:
+        """Overwrite ``model``'s parameters and buffers with the averaged ones; returns it."""
+        for e, p in zip(self.module.parameters(), model.parameters(), strict=True):
+            p.copy_(e)
+        for eb, b in zip(self.module.buffers(), model.buffers(), strict=True):
+            b.copy_(eb)
+        return model
+
+    def __call__(self, *args, **kwargs):
+        """Run the averaged model (in eval mode)."""
+        return self.module(*args, **kwargs)
