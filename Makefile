@@ -42,14 +42,14 @@ lab: $(STAMP)
 
 # Every test: unit tests, then every notebook through nbval in the quick profile.
 test: $(STAMP)
-	GAN_TUTORIAL_PROFILE=$(PROFILE) MPLBACKEND=Agg $(BIN)/python -m pytest tests notebooks \
+	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests notebooks \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -p no:cacheprovider $(PYTEST_FLAGS)
 
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_FLAGS)
 
 notebooks: $(STAMP)
-	GAN_TUTORIAL_PROFILE=$(PROFILE) MPLBACKEND=Agg $(BIN)/python -m pytest notebooks \
+	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest notebooks \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=3000 -p no:cacheprovider --durations=0 $(PYTEST_FLAGS)
 
 # The gpu profile: larger data and longer runs (run on a machine with a GPU).

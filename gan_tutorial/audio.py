@@ -262,6 +262,17 @@ def spectral_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: SpecC
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))
 
 
+def feature_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: SpecConfig) -> float:
+    """Spectral convergence measured on the features themselves (e.g. mel magnitudes).
+
+    Unlike :func:`spectral_convergence` this ignores what the features never kept (the
+    detail inside a mel band), so it isolates the error of phase reconstruction.
+    """
+    a = np.exp(spectrogram(reference, cfg))
+    b = np.exp(spectrogram(estimate, cfg))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))
+
+
 class SpecNormalizer:
     """SpecGAN-style per-frequency-bin normalisation of log spectrograms to [-1, 1].
 

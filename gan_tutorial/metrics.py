@@ -319,13 +319,18 @@ def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
     s2 = _sym_psd(s2, "sigma2")
 
     w1, v1 = np.linalg.eigh(s1)
-    for name, w in (("sigma1", w1), ("sigma2", np.linalg.eigvalsh(s2) if d <= 1 else None)):
-        if w is not None and w.min() < -1e-6 * max(abs(w).max(), 1e-300):
-            raise ValueError(f"{name} has a clearly negative eigenvalue; it is not a covariance.")
+    if w1.min() < -1e-6 * max(float(np.abs(w1).max()), 1e-300):
+        raise ValueError("sigma1 has a clearly negative eigenvalue; it is not a covariance.")
     sqrt_s1 = (v1 * np.sqrt(np.clip(w1, 0.0, None))) @ v1.T
     m = sqrt_s1 @ s2 @ sqrt_s1
     eig = np.linalg.eigvalsh(0.5 * (m + m.T))
-    tr_covmean = float(np.sum(np.sqrt(np.clip(eig, 0.0, None))))
+    top = max(float(np.abs(eig).max()), 1e-300)
+    if eig.min() < -1e-6 * top:
+        raise ValueError("sigma2 has a clearly negative eigenvalue; it is not a covariance.")
+    # eigenvalues at round-off level are noise: their square roots would add a spurious
+    # sqrt(eps)-sized amount per dimension, so they are set to 0 (as pinv's rcond does).
+    eig = np.where(eig > d * np.finfo(np.float64).eps * top, eig, 0.0)
+    tr_covmean = float(np.sum(np.sqrt(eig)))
 
     diff = m1 - m2
     tr1, tr2 = float(np.trace(s1)), float(np.trace(s2))

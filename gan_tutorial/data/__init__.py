@@ -15,8 +15,24 @@ from .builtin import (
     score_to_midi,
 )
 from .features import spectrogram_arrays
+from .layouts import (
+    LakhRecord,
+    MaestroRecord,
+    NSynthRecord,
+    SkippedFilesWarning,
+    load_lakh,
+    load_lakh_midi,
+    load_maestro,
+    load_maestro_audio,
+    load_nsynth,
+    load_nsynth_arrays,
+    scan_audio_folder,
+)
 
 __all__ = [
     "FAMILY_NAMES", "GM_FAMILIES", "SPLITS", "Chorales", "NSynthLite", "cache_root",
     "chorale_names", "chorales", "nsynth_lite", "score_to_midi", "spectrogram_arrays",
+    "LakhRecord", "MaestroRecord", "NSynthRecord", "SkippedFilesWarning", "load_lakh",
+    "load_lakh_midi", "load_maestro", "load_maestro_audio", "load_nsynth",
+    "load_nsynth_arrays", "scan_audio_folder",
 ]
