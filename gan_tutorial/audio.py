@@ -38,7 +38,8 @@ def _check_wav_header(path: Path) -> None:
             chunk = f.read(8)
             if len(chunk) < 8:
                 raise AudioFileError(
-                    path, "WAV file ends before its data chunk (truncated).",
+                    path,
+                    "WAV file ends before its data chunk (truncated).",
                     "re-download or re-export the file.",
                 )
             cid, clen = chunk[:4], struct.unpack("<I", chunk[4:])[0]
@@ -99,7 +100,8 @@ def load_audio(
         y = resample(y, file_sr, sr)
     if not allow_silent and float(np.max(np.abs(y))) < SILENCE_PEAK:
         raise AudioFileError(
-            p, "is silent (peak below -80 dBFS).",
+            p,
+            "is silent (peak below -80 dBFS).",
             "drop it from the dataset, or pass allow_silent=True.",
         )
     return y.astype(np.float32, copy=False)
@@ -123,7 +125,9 @@ def fix_length(y: np.ndarray, n: int, *, where: str = "start") -> np.ndarray:
     if t >= n:
         off = 0 if where == "start" else (t - n) // 2
         return y[..., off : off + n]
-    pad = [(0, 0)] * (y.ndim - 1) + [(0, n - t) if where == "start" else ((n - t) // 2, n - t - (n - t) // 2)]
+    pad = [(0, 0)] * (y.ndim - 1) + [
+        (0, n - t) if where == "start" else ((n - t) // 2, n - t - (n - t) // 2)
+    ]
     return np.pad(y, pad)
 
 
@@ -249,8 +253,13 @@ def spectrogram_to_audio(
     # one extra frame so the centred STFT covers the whole clip
     lin = np.concatenate([lin, lin[..., -1:]], axis=-1)
     y = librosa.griffinlim(
-        lin, n_iter=n_iter, hop_length=cfg.hop, n_fft=cfg.n_fft, length=cfg.n_samples,
-        random_state=seed, init="random",
+        lin,
+        n_iter=n_iter,
+        hop_length=cfg.hop,
+        n_fft=cfg.n_fft,
+        length=cfg.n_samples,
+        random_state=seed,
+        init="random",
     )
     return y.astype(np.float32)
 
@@ -320,7 +329,8 @@ class SpecNormalizer:
                 return cls(z["mean"], z["std"], float(z["clip_std"]))
         except (OSError, KeyError, ValueError) as exc:
             raise FileProblem(
-                path, f"is not a saved SpecNormalizer ({exc}).",
+                path,
+                f"is not a saved SpecNormalizer ({exc}).",
                 "save one with SpecNormalizer.save() or refit it on the training data.",
             ) from exc
 
@@ -386,7 +396,12 @@ def play_many(clips: np.ndarray, sr: int = SR, labels: list[str] | None = None):
     items = []
     for i, y in enumerate(clips):
         label = labels[i] if labels else f"clip {i}"
-        player = w.Audio(value=wav_bytes(np.asarray(y, np.float32) / max(np.max(np.abs(y)), 1e-8) * 0.9, sr), format="wav", autoplay=False, loop=False)
+        player = w.Audio(
+            value=wav_bytes(np.asarray(y, np.float32) / max(np.max(np.abs(y)), 1e-8) * 0.9, sr),
+            format="wav",
+            autoplay=False,
+            loop=False,
+        )
         player.layout.width = "220px"
         items.append(w.VBox([w.Label(label), player]))
     return w.HBox(items, layout=w.Layout(flex_flow="row wrap"))

@@ -258,7 +258,7 @@ def audio_features(
     if n_fft < 16:
         raise ValueError(f"clips are too short ({x.shape[1]} samples); need at least 16.")
     hop_length = min(hop_length, n_fft)
-    spec = np.abs(librosa.stft(x, n_fft=n_fft, hop_length=hop_length))  # (N, F, frames)
+    spec = np.abs(librosa.stft(x, n_fft=n_fft, hop_length=hop_length, center=False))
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     mean_spec = spec.mean(axis=2)  # (N, F)
     total = mean_spec.sum(axis=1)
@@ -303,8 +303,7 @@ def frechet_distance(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any) -> float:
     s2 = np.atleast_2d(np.asarray(sigma2, dtype=np.float64))
     if m1.ndim != 1 or m1.shape != m2.shape:
         raise ValueError(
-            f"mu1 and mu2 must be 1-D vectors of the same length d, got {m1.shape} and "
-            f"{m2.shape}."
+            f"mu1 and mu2 must be 1-D vectors of the same length d, got {m1.shape} and {m2.shape}."
         )
     d = m1.shape[0]
     for name, s in (("sigma1", s1), ("sigma2", s2)):
@@ -506,7 +505,7 @@ def kernel_inception_distance(
 # --------------------------------------------------------------------------- coverage
 
 
-def _min_excess(
+def _inside_any_ball(
     queries: np.ndarray, refs: np.ndarray, radii: np.ndarray, chunk: int
 ) -> np.ndarray:
     """For each query row: is it within ``radii[j]`` of some ``refs[j]``? ``(n_queries,)`` bool."""
@@ -547,8 +546,8 @@ def precision_recall(real: Any, fake: Any, k: int = 3) -> tuple[float, float]:
     chunk = max(1, int(4e6 // max(r.shape[0], f.shape[0])))
     r_radii = _knn_radii(r, int(k), chunk)
     f_radii = _knn_radii(f, int(k), chunk)
-    precision = float(_min_excess(f, r, r_radii, chunk).mean())
-    recall = float(_min_excess(r, f, f_radii, chunk).mean())
+    precision = float(_inside_any_ball(f, r, r_radii, chunk).mean())
+    recall = float(_inside_any_ball(r, f, f_radii, chunk).mean())
     return precision, recall
 
 
@@ -885,9 +884,7 @@ def rater_agreement(rows: Sequence[dict[str, Any]], criterion: str | None = "rea
     values = np.concatenate(pairable)
     n = values.size
     # observed disagreement: within-unit squared differences over ordered pairs / (m_u - 1)
-    d_obs = sum(
-        float(np.sum((v[:, None] - v[None, :]) ** 2)) / (v.size - 1) for v in pairable
-    ) / n
+    d_obs = sum(float(np.sum((v[:, None] - v[None, :]) ** 2)) / (v.size - 1) for v in pairable) / n
     # expected disagreement: all ordered pairs of pairable values
     d_exp = 2.0 * n * float(np.sum((values - values.mean()) ** 2)) / (n * (n - 1))
     if d_exp == 0:

@@ -46,8 +46,14 @@ def plot_spectrogram(
     n_f, n_t = spec.shape
     dur = n_t * cfg.hop / cfg.sr
     im = ax.imshow(
-        spec, origin="lower", aspect="auto", extent=(0, dur, 0, n_f), cmap="magma",
-        vmin=vmin, vmax=vmax, interpolation="nearest",
+        spec,
+        origin="lower",
+        aspect="auto",
+        extent=(0, dur, 0, n_f),
+        cmap="magma",
+        vmin=vmin,
+        vmax=vmax,
+        interpolation="nearest",
     )
     freqs = cfg.frequencies()
     ticks = np.linspace(0, n_f - 1, 5).astype(int)
@@ -74,7 +80,9 @@ def spectrogram_grid(
     default) so real and generated can be compared by eye.
     """
     plt = _plt()
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.9 * n + 1, 1.9 * len(rows) + 0.6), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), n, figsize=(1.9 * n + 1, 1.9 * len(rows) + 0.6), squeeze=False
+    )
     for r, (name, specs) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
@@ -94,7 +102,9 @@ def spectrogram_grid(
     return fig
 
 
-def plot_losses(history: dict[str, Sequence[float]], ax=None, smooth: int = 1, title: str = "losses"):
+def plot_losses(
+    history: dict[str, Sequence[float]], ax=None, smooth: int = 1, title: str = "losses"
+):
     """Loss curves against the training step (optionally a moving average)."""
     plt = _plt()
     ax = ax or plt.subplots(figsize=(7, 3))[1]
@@ -111,17 +121,43 @@ def plot_losses(history: dict[str, Sequence[float]], ax=None, smooth: int = 1, t
 
 
 def plot_average_spectra(
-    groups: dict[str, np.ndarray], sr: int = SR, ax=None, title: str = "average spectrum"
+    groups: dict[str, np.ndarray],
+    sr: int = SR,
+    ax=None,
+    title: str = "average spectrum",
+    n_mels: int = 128,
 ):
-    """Mean magnitude spectrum in dB of each group of clips (N, T) against frequency in Hz."""
+    """Mean mel-band power in dB of each group of clips (N, T) against frequency in Hz.
+
+    Averaging in 128 mel bands gives each group's spectral envelope (where its energy
+    sits) instead of a forest of individual harmonics.
+    """
+    import librosa
+
     plt = _plt()
     ax = ax or plt.subplots(figsize=(7, 3.2))[1]
+    freqs = librosa.mel_frequencies(n_mels, fmin=30.0, fmax=sr / 2)
+    curves = {}
     for name, clips in groups.items():
-        clips = np.asarray(clips, dtype=np.float32)
-        win = np.hanning(clips.shape[-1]).astype(np.float32)
-        mag = np.abs(np.fft.rfft(clips * win, axis=-1)).mean(axis=0)
-        f = np.fft.rfftfreq(clips.shape[-1], 1 / sr)
-        ax.semilogx(f[1:], 20 * np.log10(mag[1:] / mag.max() + 1e-9), lw=0.9, label=name)
-    ax.set(xlabel="frequency (Hz)", ylabel="level (dB re. peak)", title=title, ylim=(-90, 3))
+        p = librosa.feature.melspectrogram(
+            y=np.asarray(clips, dtype=np.float32),
+            sr=sr,
+            n_fft=1024,
+            hop_length=512,
+            n_mels=n_mels,
+            fmin=30.0,
+            fmax=sr / 2,
+        )
+        curves[name] = p.mean(axis=tuple(range(p.ndim - 2)) + (p.ndim - 1,))
+    top = max(c.max() for c in curves.values())
+    for name, c in curves.items():
+        ax.semilogx(freqs, 10 * np.log10(c / top + 1e-12), lw=1.2, label=name)
+    ax.set(
+        xlabel="frequency (Hz)",
+        ylabel="mean power (dB re. loudest band)",
+        title=title,
+        xlim=(30, sr / 2),
+        ylim=(-80, 3),
+    )
     ax.legend(fontsize=7, ncol=2)
     return ax

@@ -108,7 +108,9 @@ class ListeningTest(_Displayable):
             raise ValueError(f"sources must be 'real' or 'generated', got {bad[0]!r}.")
         if not str(rater_id).strip():
             raise ValueError("rater_id is empty; use e.g. your initials so ratings can be merged.")
-        ids = [str(i) for i in range(len(clips))] if clip_ids is None else [str(c) for c in clip_ids]
+        ids = (
+            [str(i) for i in range(len(clips))] if clip_ids is None else [str(c) for c in clip_ids]
+        )
         if len(ids) != len(clips) or len(set(ids)) != len(ids):
             raise ValueError("clip_ids must give one unique id per clip.")
         self.sources = list(sources)
@@ -117,7 +119,9 @@ class ListeningTest(_Displayable):
         self.csv_path = os.fspath(csv_path)
         self.rater_id = str(rater_id).strip()
         self._wavs = [wav_bytes(c, self.sr, normalize=normalize) for c in clips]
-        self.order: list[int] = [int(i) for i in np.random.default_rng(seed).permutation(len(clips))]
+        self.order: list[int] = [
+            int(i) for i in np.random.default_rng(seed).permutation(len(clips))
+        ]
         self.index = 0
         self._check_existing_header()
 
@@ -133,7 +137,9 @@ class ListeningTest(_Displayable):
         self.submit_button = W.Button(description="Submit & next", button_style="primary")
         self.submit_button.on_click(self._on_click)
         self.message = W.HTML()
-        self.controls = W.VBox([self.player, *self.sliders.values(), self.guess, self.submit_button])
+        self.controls = W.VBox(
+            [self.player, *self.sliders.values(), self.guess, self.submit_button]
+        )
         self.widget = W.VBox([self.progress, self.controls, self.message])
         self._show_current()
 
@@ -212,7 +218,9 @@ class ListeningTest(_Displayable):
         n = len(self.order)
         if self.done:
             self.progress.value = f"<b>All {n} clips rated.</b>"
-            self.message.value = f"Done, thank you! Your ratings are in <code>{self.csv_path}</code>."
+            self.message.value = (
+                f"Done, thank you! Your ratings are in <code>{self.csv_path}</code>."
+            )
             self.controls.layout.display = "none"
             self.submit_button.disabled = True
             return
@@ -312,7 +320,11 @@ class LatentExplorer(_Displayable):
 
         self.direction_sliders = [
             W.FloatSlider(
-                value=0.0, min=-3.0, max=3.0, step=0.1, description=f"dir {i}",
+                value=0.0,
+                min=-3.0,
+                max=3.0,
+                step=0.1,
+                description=f"dir {i}",
                 continuous_update=False,
             )
             for i in range(n_directions)
@@ -339,8 +351,11 @@ class LatentExplorer(_Displayable):
 
     def current_z(self) -> np.ndarray:
         """The latent the controls describe now, ``(latent_dim,)`` float32."""
-        z = slerp(self.seed_latent(self.seed_a.value), self.seed_latent(self.seed_b.value),
-                  float(self.t_slider.value))
+        z = slerp(
+            self.seed_latent(self.seed_a.value),
+            self.seed_latent(self.seed_b.value),
+            float(self.t_slider.value),
+        )
         for slider, u in zip(self.direction_sliders, self.directions, strict=True):
             z = z + float(slider.value) * u
         return z.astype(np.float32)
@@ -407,7 +422,9 @@ class TrickToggler(_Displayable):
             if isinstance(spec, bool):
                 self.controls[name] = W.Checkbox(value=spec, description=name, indent=False)
             elif isinstance(spec, list | tuple) and len(spec) > 0:
-                self.controls[name] = W.Dropdown(options=list(spec), value=spec[0], description=name)
+                self.controls[name] = W.Dropdown(
+                    options=list(spec), value=spec[0], description=name
+                )
             else:
                 raise ValueError(
                     f"option {name!r} must be True/False (checkbox) or a non-empty list of "
@@ -450,4 +467,6 @@ class TrickToggler(_Displayable):
         try:
             self.run()
         except Exception as exc:  # shown in the notebook instead of vanishing in the log
-            self.status.value = f"<span style='color:#b00'>failed: {type(exc).__name__}: {exc}</span>"
+            self.status.value = (
+                f"<span style='color:#b00'>failed: {type(exc).__name__}: {exc}</span>"
+            )

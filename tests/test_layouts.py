@@ -54,14 +54,18 @@ def rendered(tmp_path_factory):
 
 def notes_midi(notes: list[tuple[int, int, int]]):
     """A PrettyMIDI with one note per (program, pitch, velocity), 1.024 s apart, held 0.75 s,
-    exactly as the rendered clips were played (program of the first note)."""
+    exactly as the rendered clips were played; one instrument per program."""
     import pretty_midi
 
     pm = pretty_midi.PrettyMIDI()
-    inst = pretty_midi.Instrument(program=int(notes[0][0]))
-    for k, (_, pitch, vel) in enumerate(notes):
-        inst.notes.append(pretty_midi.Note(int(vel), int(pitch), k * NOTE_SEC, k * NOTE_SEC + HOLD))
-    pm.instruments.append(inst)
+    insts: dict[int, pretty_midi.Instrument] = {}
+    for k, (prog, pitch, vel) in enumerate(notes):
+        if prog not in insts:
+            insts[prog] = pretty_midi.Instrument(program=int(prog))
+            pm.instruments.append(insts[prog])
+        insts[prog].notes.append(
+            pretty_midi.Note(int(vel), int(pitch), k * NOTE_SEC, k * NOTE_SEC + HOLD)
+        )
     return pm
 
 
@@ -72,12 +76,13 @@ def midi_bytes(pm) -> bytes:
 
 
 def assert_notes(pm, notes: list[tuple[int, int, int]]) -> None:
-    got = sorted(pm.instruments[0].notes, key=lambda n: n.start)
-    assert [(n.pitch, n.velocity) for n in got] == [(p, v) for _, p, v in notes]
-    for k, n in enumerate(got):
+    """``pm`` holds exactly ``notes`` (program, pitch, velocity) at the times notes_midi used."""
+    got = sorted(((i.program, n) for i in pm.instruments for n in i.notes),
+                 key=lambda t: t[1].start)
+    assert [(prog, n.pitch, n.velocity) for prog, n in got] == notes
+    for k, (_, n) in enumerate(got):
         assert n.start == pytest.approx(k * NOTE_SEC, abs=5e-3)
         assert n.end == pytest.approx(k * NOTE_SEC + HOLD, abs=5e-3)
-    assert pm.instruments[0].program == notes[0][0]
 
 
 # --------------------------------------------------------------------------- MAESTRO
@@ -145,7 +150,7 @@ def maestro(rendered, tmp_path_factory):
 
 @pytest.mark.parametrize("variant", list(MAESTRO_VARIANTS))
 def test_maestro_records(maestro, variant):
-    folder, truth = maestro[variant]
+    folder, _ = maestro[variant]
     with warnings.catch_warnings():
         warnings.simplefilter("error", SkippedFilesWarning)
         recs = load_maestro(folder)
@@ -198,7 +203,7 @@ def test_maestro_audio_and_midi_round_trip(maestro):
 
 
 def test_maestro_audio_resamples(maestro):
-    folder, truth = maestro["v3-csv+json"]
+    folder, _ = maestro["v3-csv+json"]
     rec = load_maestro(folder)[0]
     y = load_maestro_audio(rec, sr=8000, offset=1.0, duration=1.0)
     assert y.shape == (8000,)
@@ -276,7 +281,7 @@ def test_lakh_midi_parses_back(lakh):
     reference = score_to_midi(corpus.parse("bach/bwv269"))
     for rec in load_lakh(root):
         pm = load_lakh_midi(rec)
-        data, notes = pieces[rec.md5]
+        _, notes = pieces[rec.md5]
         if notes is None:  # the chorale: four voices, same notes as music21 wrote
             assert len(pm.instruments) == len(reference.instruments) == 4
             for a, b in zip(pm.instruments, reference.instruments, strict=True):
@@ -319,7 +324,8 @@ def nsynth(rendered, tmp_path_factory):
     for k, i in enumerate(NSYNTH_IDX):
         ex = _note_fields(rendered, i, note_id=1000 + k)
         examples[ex["note_str"]] = ex
-        save_wav(folder / "audio" / f"{ex['note_str']}.wav", np.pad(rendered.audio[i], (0, 64000 - NOTE_N)))
+        four_seconds = np.pad(rendered.audio[i], (0, 64000 - NOTE_N))
+        save_wav(folder / "audio" / f"{ex['note_str']}.wav", four_seconds)
     (folder / "examples.json").write_text(json.dumps(examples, indent=2))
     return folder, examples
 

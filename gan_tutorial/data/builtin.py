@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import N_SAMPLES, SR, atomic_write_bytes
-from ..config import Profile, profile as active_profile
-from ..errors import FileProblem
+from ..config import Profile
+from ..config import profile as active_profile
 
 DATA_VERSION = 1
 SPLITS = ("train", "valid", "test")
@@ -109,7 +109,11 @@ class _ArrayDataset:
     manifest: dict
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), np.ndarray)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
 
     def __len__(self) -> int:
         return len(self.split)
@@ -166,9 +170,14 @@ def nsynth_lite(
     """
     prof = prof if isinstance(prof, Profile) else active_profile(prof)
     params = {
-        "name": "nsynth_lite", "version": DATA_VERSION, "seed": seed, "sr": SR,
-        "n_samples": N_SAMPLES, "programs": list(prof.nsynth_programs),
-        "pitches": list(prof.nsynth_pitches), "velocities": list(prof.nsynth_velocities),
+        "name": "nsynth_lite",
+        "version": DATA_VERSION,
+        "seed": seed,
+        "sr": SR,
+        "n_samples": N_SAMPLES,
+        "programs": list(prof.nsynth_programs),
+        "pitches": list(prof.nsynth_pitches),
+        "velocities": list(prof.nsynth_velocities),
         "silence_peak": silence_peak,
     }
     folder = Path(cache_dir or cache_root()) / f"nsynth_lite-{_key(params)}"
@@ -208,9 +217,13 @@ def _build_nsynth(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], 
     audio *= 0.9 / np.max(np.abs(audio))
     # the gain changed levels: drop what is still near-silent after it
     loud = np.max(np.abs(audio), axis=1) >= params["silence_peak"]
-    dropped += [f"program {p} pitch {q} velocity {v}" for (p, q, v), ok in zip(kept, loud) if not ok]
+    dropped += [
+        f"program {p} pitch {q} velocity {v}"
+        for (p, q, v), ok in zip(kept, loud, strict=True)
+        if not ok
+    ]
     audio = audio[loud].astype(np.float32)
-    lab = np.array([k for k, ok in zip(kept, loud) if ok], dtype=np.int64)
+    lab = np.array([k for k, ok in zip(kept, loud, strict=True) if ok], dtype=np.int64)
     family_index = {p: i for i, p in enumerate(GM_FAMILIES)}
     rng = np.random.default_rng(params["seed"])
     arrays = {
@@ -285,9 +298,15 @@ def chorales(
     """
     prof = prof if isinstance(prof, Profile) else active_profile(prof)
     params = {
-        "name": "chorales", "version": DATA_VERSION, "seed": seed, "sr": SR,
-        "limit": prof.chorales_limit, "clip_seconds": prof.clip_seconds,
-        "programs": list(programs), "roll_fs": 16, "names": names,
+        "name": "chorales",
+        "version": DATA_VERSION,
+        "seed": seed,
+        "sr": SR,
+        "limit": prof.chorales_limit,
+        "clip_seconds": prof.clip_seconds,
+        "programs": list(programs),
+        "roll_fs": 16,
+        "names": names,
     }
     folder = Path(cache_dir or cache_root()) / f"chorales-{_key(params)}"
     cached = None if rebuild else _load(folder)
@@ -332,8 +351,10 @@ def _build_chorales(params: dict, progress: bool) -> tuple[dict[str, np.ndarray]
         names = [names[i] for i in rng.permutation(len(names))][: params["limit"]]
     sr, clip_n = params["sr"], int(params["clip_seconds"] * params["sr"])
     steps = int(params["clip_seconds"] * params["roll_fs"])
-    out: dict[str, list] = {k: [] for k in ("audio", "roll", "bwv", "key", "program", "start", "split")}
-    split_of = dict(zip(names, _split_labels(len(names), rng)))
+    out: dict[str, list] = {
+        k: [] for k in ("audio", "roll", "bwv", "key", "program", "start", "split")
+    }
+    split_of = dict(zip(names, _split_labels(len(names), rng), strict=True))
     skipped: dict[str, str] = {}
     for name in tqdm(names, desc="rendering chorales", disable=not progress):
         try:

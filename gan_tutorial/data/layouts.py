@@ -22,11 +22,15 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..audio import SR, _check_wav_header, fix_length, load_audio, resample
 from ..errors import AudioFileError, DatasetLayoutError, FileProblem, MidiFileError
+
+if TYPE_CHECKING:
+    import pretty_midi
 
 __all__ = [
     "AUDIO_EXTS", "LakhRecord", "MaestroRecord", "NSynthRecord", "SkippedFilesWarning",
@@ -404,7 +408,7 @@ def load_lakh(
     return kept
 
 
-def load_lakh_midi(record: LakhRecord | str | os.PathLike):
+def load_lakh_midi(record: LakhRecord | str | os.PathLike) -> pretty_midi.PrettyMIDI:
     """Parse a MIDI file as ``pretty_midi.PrettyMIDI``; :class:`MidiFileError` if it can't."""
     import pretty_midi
 

