@@ -44,7 +44,7 @@ def _check_wav_header(path: Path) -> None:
                 )
             cid, clen = chunk[:4], struct.unpack("<I", chunk[4:])[0]
             if cid == b"data":
-                if f.tell() + clen > size:
+                if clen != 0xFFFFFFFF and f.tell() + clen > size:  # 0xFFFFFFFF: streamed WAV
                     got = size - f.tell()
                     raise AudioFileError(
                         path,
@@ -81,7 +81,9 @@ def load_audio(
     _check_wav_header(p)
     try:
         frames = None if duration is None else int(duration * sf.info(str(p)).samplerate)
-        y, file_sr = sf.read(str(p), dtype="float32", always_2d=True, frames=frames or -1)
+        y, file_sr = sf.read(
+            str(p), dtype="float32", always_2d=True, frames=-1 if frames is None else max(frames, 1)
+        )
     except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError
         raise AudioFileError(
             p,

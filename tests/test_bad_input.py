@@ -222,8 +222,15 @@ def test_midi_text_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- MAESTRO
-MAESTRO_COLUMNS = ["canonical_composer", "canonical_title", "split", "year",
-                   "midi_filename", "audio_filename", "duration"]
+MAESTRO_COLUMNS = [
+    "canonical_composer",
+    "canonical_title",
+    "split",
+    "year",
+    "midi_filename",
+    "audio_filename",
+    "duration",
+]
 
 
 def _maestro_rows(folder: Path, n: int = 3, write: bool = True) -> list[dict]:
@@ -233,10 +240,17 @@ def _maestro_rows(folder: Path, n: int = 3, write: bool = True) -> list[dict]:
         if write:
             save_wav(folder / f"{stem}.wav", sine(220.0 * (i + 1)))
             (folder / f"{stem}.midi").write_bytes(midi_bytes())
-        rows.append({"canonical_composer": "Alban Berg", "canonical_title": f"Piece {i}",
-                     "split": ("train", "validation", "test")[i % 3], "year": 2018,
-                     "midi_filename": f"{stem}.midi", "audio_filename": f"{stem}.wav",
-                     "duration": 0.5})
+        rows.append(
+            {
+                "canonical_composer": "Alban Berg",
+                "canonical_title": f"Piece {i}",
+                "split": ("train", "validation", "test")[i % 3],
+                "year": 2018,
+                "midi_filename": f"{stem}.midi",
+                "audio_filename": f"{stem}.wav",
+                "duration": 0.5,
+            }
+        )
     return rows
 
 
@@ -269,8 +283,9 @@ def test_maestro_metadata_lacks_column(tmp_path, kind):
 
 def test_maestro_metadata_missing(tmp_path):
     (tmp_path / "2018").mkdir()
-    with raises_naming(DatasetLayoutError, tmp_path.resolve(), "maestro-v3.0.0.csv",
-                       "maestro-v2.0.0.json", "wget"):
+    with raises_naming(
+        DatasetLayoutError, tmp_path.resolve(), "maestro-v3.0.0.csv", "maestro-v2.0.0.json", "wget"
+    ):
         load_maestro(tmp_path)
 
 
@@ -313,8 +328,12 @@ def test_maestro_metadata_names_missing_files(tmp_path):
 def test_maestro_all_files_missing(tmp_path):
     rows = _maestro_rows(tmp_path, n=3, write=False)
     meta = _write_meta(tmp_path, rows, "json-v3")
-    with raises_naming(DatasetLayoutError, meta.resolve(), "none of the files",
-                       rows[0]["audio_filename"].split("/")[-1]):
+    with raises_naming(
+        DatasetLayoutError,
+        meta.resolve(),
+        "none of the files",
+        rows[0]["audio_filename"].split("/")[-1],
+    ):
         load_maestro(tmp_path)
 
 
@@ -408,17 +427,32 @@ def test_lakh_not_a_lakh_folder(tmp_path):
 
 
 def _nsynth_example(note_str: str, pitch: int) -> dict:
-    return {"note": 1, "note_str": note_str, "instrument": 3, "instrument_str": note_str[:-8],
-            "pitch": pitch, "velocity": 100, "sample_rate": 16000, "qualities": [0] * 10,
-            "qualities_str": [], "instrument_family": 4, "instrument_family_str": "keyboard",
-            "instrument_source": 0, "instrument_source_str": "acoustic"}
+    return {
+        "note": 1,
+        "note_str": note_str,
+        "instrument": 3,
+        "instrument_str": note_str[:-8],
+        "pitch": pitch,
+        "velocity": 100,
+        "sample_rate": 16000,
+        "qualities": [0] * 10,
+        "qualities_str": [],
+        "instrument_family": 4,
+        "instrument_family_str": "keyboard",
+        "instrument_source": 0,
+        "instrument_source_str": "acoustic",
+    }
 
 
 def test_nsynth_missing_examples_json(tmp_path):
     folder = tmp_path / "nsynth-test"
     (folder / "audio").mkdir(parents=True)
-    with raises_naming(DatasetLayoutError, folder.resolve() / "examples.json",
-                       "does not exist", "nsynth-test.jsonwav.tar.gz"):
+    with raises_naming(
+        DatasetLayoutError,
+        folder.resolve() / "examples.json",
+        "does not exist",
+        "nsynth-test.jsonwav.tar.gz",
+    ):
         load_nsynth(folder)
 
 
@@ -426,8 +460,12 @@ def test_nsynth_entries_lack_keys(tmp_path):
     ex = _nsynth_example("keyboard_acoustic_003-060-100", 60)
     del ex["pitch"]
     (tmp_path / "examples.json").write_text(json.dumps({ex["note_str"]: ex}))
-    with raises_naming(DatasetLayoutError, tmp_path.resolve() / "examples.json",
-                       "'pitch'", "keyboard_acoustic_003-060-100"):
+    with raises_naming(
+        DatasetLayoutError,
+        tmp_path.resolve() / "examples.json",
+        "'pitch'",
+        "keyboard_acoustic_003-060-100",
+    ):
         load_nsynth(tmp_path)
 
 

@@ -37,8 +37,19 @@ HOLD = 0.75  # seconds a rendered note is held (NoteRenderer's default)
 NOTE_SEC = NOTE_N / 16000
 
 # NSynth's own instrument-family numbering (the rendered set uses the same names).
-NSYNTH_FAMILIES = ("bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ", "reed",
-                   "string", "synth_lead", "vocal")
+NSYNTH_FAMILIES = (
+    "bass",
+    "brass",
+    "flute",
+    "guitar",
+    "keyboard",
+    "mallet",
+    "organ",
+    "reed",
+    "string",
+    "synth_lead",
+    "vocal",
+)
 
 pytestmark = pytest.mark.fluidsynth
 
@@ -77,8 +88,9 @@ def midi_bytes(pm) -> bytes:
 
 def assert_notes(pm, notes: list[tuple[int, int, int]]) -> None:
     """``pm`` holds exactly ``notes`` (program, pitch, velocity) at the times notes_midi used."""
-    got = sorted(((i.program, n) for i in pm.instruments for n in i.notes),
-                 key=lambda t: t[1].start)
+    got = sorted(
+        ((i.program, n) for i in pm.instruments for n in i.notes), key=lambda t: t[1].start
+    )
     assert [(prog, n.pitch, n.velocity) for prog, n in got] == notes
     for k, (_, n) in enumerate(got):
         assert n.start == pytest.approx(k * NOTE_SEC, abs=5e-3)
@@ -95,8 +107,15 @@ MAESTRO_ROWS = [
     (2018, "train", "Franz Schubert", "Impromptu Op. 90 No. 3", [12, 16]),
     (2018, "test", "Claude Debussy", "Clair de lune", [14, 18, 22]),
 ]
-COLUMNS = ["canonical_composer", "canonical_title", "split", "year", "midi_filename",
-           "audio_filename", "duration"]
+COLUMNS = [
+    "canonical_composer",
+    "canonical_title",
+    "split",
+    "year",
+    "midi_filename",
+    "audio_filename",
+    "duration",
+]
 
 
 def _maestro_tree(folder: Path, rendered, version: str, files: tuple[str, ...]) -> dict:
@@ -105,14 +124,24 @@ def _maestro_tree(folder: Path, rendered, version: str, files: tuple[str, ...]) 
     rows, truth = [], {}
     for n, (year, split, composer, title, idx) in enumerate(MAESTRO_ROWS):
         stem = f"{year}/MIDI-Unprocessed_{n:02d}_R1_{year}_01-03_ORIG_MID--AUDIO_{n:02d}_R1"
-        notes = [(int(rendered.program[i]), int(rendered.pitch[i]), int(rendered.velocity[i]))
-                 for i in idx]
+        notes = [
+            (int(rendered.program[i]), int(rendered.pitch[i]), int(rendered.velocity[i]))
+            for i in idx
+        ]
         y = np.concatenate([rendered.audio[i] for i in idx])
         save_wav(folder / f"{stem}.wav", y)
         notes_midi(notes).write(str(folder / f"{stem}.midi"))
-        rows.append({"canonical_composer": composer, "canonical_title": title, "split": split,
-                     "year": year, "midi_filename": f"{stem}.midi",
-                     "audio_filename": f"{stem}.wav", "duration": len(y) / 16000})
+        rows.append(
+            {
+                "canonical_composer": composer,
+                "canonical_title": title,
+                "split": split,
+                "year": year,
+                "midi_filename": f"{stem}.midi",
+                "audio_filename": f"{stem}.wav",
+                "duration": len(y) / 16000,
+            }
+        )
         truth[f"{stem}.wav"] = (y, notes)
     name = f"maestro-v{version}"
     if "csv" in files:
@@ -223,8 +252,10 @@ def lakh(rendered, tmp_path_factory):
     chorale = midi_bytes(score_to_midi(corpus.parse("bach/bwv269")))
     pieces[hashlib.md5(chorale).hexdigest()] = (chorale, None)
     for idx in ([0, 1, 2], [30, 45, 60, 75], [100, 101]):
-        notes = [(int(rendered.program[i]), int(rendered.pitch[i]), int(rendered.velocity[i]))
-                 for i in idx]
+        notes = [
+            (int(rendered.program[i]), int(rendered.pitch[i]), int(rendered.velocity[i]))
+            for i in idx
+        ]
         data = midi_bytes(notes_midi(notes))
         pieces[hashlib.md5(data).hexdigest()] = (data, notes)
     md5s = list(pieces)
@@ -341,7 +372,11 @@ def test_nsynth_records(nsynth, rendered):
         ex = examples[r.note_str]
         assert r.audio_path == folder / "audio" / f"{r.note_str}.wav" and r.audio_path.is_file()
         assert (r.pitch, r.velocity, r.instrument_family, r.instrument_family_str) == (
-            ex["pitch"], ex["velocity"], ex["instrument_family"], ex["instrument_family_str"])
+            ex["pitch"],
+            ex["velocity"],
+            ex["instrument_family"],
+            ex["instrument_family_str"],
+        )
         assert r.instrument_source_str == "synthetic" and r.sample_rate == 16000
         assert r.instrument_str == ex["instrument_str"]
     assert {r.pitch for r in recs} == {int(rendered.pitch[i]) for i in NSYNTH_IDX}

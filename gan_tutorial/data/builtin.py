@@ -79,7 +79,7 @@ def _load(folder: Path) -> tuple[dict[str, np.ndarray], dict] | None:
         manifest = json.loads(manifest_path.read_text())
         with np.load(arrays_path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, json.JSONDecodeError) as exc:
+    except Exception as exc:  # OSError, ValueError, zipfile.BadZipFile, ...
         warnings.warn(f"{folder}: cached dataset unreadable ({exc}); rebuilding it.", stacklevel=3)
         return None
     bad = [k for k, v in arrays.items() if manifest.get("sha256", {}).get(k) != _sha256(v)]

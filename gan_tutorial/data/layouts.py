@@ -33,9 +33,18 @@ if TYPE_CHECKING:
     import pretty_midi
 
 __all__ = [
-    "AUDIO_EXTS", "LakhRecord", "MaestroRecord", "NSynthRecord", "SkippedFilesWarning",
-    "load_lakh", "load_lakh_midi", "load_maestro", "load_maestro_audio", "load_nsynth",
-    "load_nsynth_arrays", "scan_audio_folder",
+    "AUDIO_EXTS",
+    "LakhRecord",
+    "MaestroRecord",
+    "NSynthRecord",
+    "SkippedFilesWarning",
+    "load_lakh",
+    "load_lakh_midi",
+    "load_maestro",
+    "load_maestro_audio",
+    "load_nsynth",
+    "load_nsynth_arrays",
+    "scan_audio_folder",
 ]
 
 AUDIO_EXTS: tuple[str, ...] = (".wav", ".flac", ".mp3", ".ogg")
@@ -78,8 +87,13 @@ def _existing_dir(root: str | os.PathLike, what: str, fix: str) -> Path:
 
 # =========================================================================== MAESTRO
 MAESTRO_COLUMNS = (
-    "canonical_composer", "canonical_title", "split", "year",
-    "midi_filename", "audio_filename", "duration",
+    "canonical_composer",
+    "canonical_title",
+    "split",
+    "year",
+    "midi_filename",
+    "audio_filename",
+    "duration",
 )
 MAESTRO_SPLITS = ("train", "validation", "test")
 _MAESTRO_META = re.compile(r"^maestro-v(\d+)\.(\d+)\.(\d+)\.(csv|json)$")
@@ -106,9 +120,7 @@ class MaestroRecord:
 
 def _find_maestro_meta(root: Path) -> Path:
     """The metadata file in ``root`` (or in a ``maestro-v*`` subfolder); CSV preferred."""
-    folders = [root] + sorted(
-        (d for d in root.glob("maestro-v*") if d.is_dir()), reverse=True
-    )
+    folders = [root] + sorted((d for d in root.glob("maestro-v*") if d.is_dir()), reverse=True)
     for folder in folders:
         found = []
         for f in folder.iterdir():
@@ -158,9 +170,7 @@ def _read_maestro_rows(meta: Path) -> list[dict]:
         )
         holes = [c for c in MAESTRO_COLUMNS if len(data[c]) != len(index)]
         if holes:
-            raise DatasetLayoutError(
-                meta, f"columns {holes} lack values for some rows.", bad
-            )
+            raise DatasetLayoutError(meta, f"columns {holes} lack values for some rows.", bad)
         return [{c: data[c][i] for c in MAESTRO_COLUMNS} for i in index]
     raise DatasetLayoutError(
         meta,
@@ -177,7 +187,8 @@ def _check_columns(meta: Path, columns: Sequence[str]) -> None:
             f"metadata lacks required column(s) {', '.join(missing)} "
             f"(it has: {', '.join(columns) or 'none'}).",
             "re-download the dataset; the loader needs the columns "
-            + ", ".join(MAESTRO_COLUMNS) + ".",
+            + ", ".join(MAESTRO_COLUMNS)
+            + ".",
         )
 
 
@@ -226,7 +237,8 @@ def load_maestro(
             )
         except (TypeError, ValueError) as exc:
             raise DatasetLayoutError(
-                meta, f"row {i} has a malformed value ({exc}).",
+                meta,
+                f"row {i} has a malformed value ({exc}).",
                 "re-download the dataset; the metadata file is damaged.",
             ) from exc
         if split is not None and rec.split != split:
@@ -253,11 +265,12 @@ def load_maestro(
                 "unzip the audio/MIDI next to the metadata file (year folders such as "
                 f"2018/), or pass need_audio=False for the MIDI-only download. {MAESTRO_DOWNLOAD}",
             )
-        raise DatasetLayoutError(meta, f"{what}this metadata lists no performances.",
-                                 "check the split name; MAESTRO uses 'validation'.")
-    _warn_skipped(
-        skipped, f"skipped {bad_rows} of {bad_rows + len(records)} performances", meta
-    )
+        raise DatasetLayoutError(
+            meta,
+            f"{what}this metadata lists no performances.",
+            "check the split name; MAESTRO uses 'validation'.",
+        )
+    _warn_skipped(skipped, f"skipped {bad_rows} of {bad_rows + len(records)} performances", meta)
     return records
 
 
@@ -286,16 +299,19 @@ def load_maestro_audio(
     start = int(round(offset * info.samplerate))
     if start >= info.frames:
         raise AudioFileError(
-            path, f"offset {offset} s is past the end of the recording ({info.duration:.2f} s).",
+            path,
+            f"offset {offset} s is past the end of the recording ({info.duration:.2f} s).",
             "use an offset below the record's duration.",
         )
     frames = -1 if duration is None else max(1, int(round(duration * info.samplerate)))
     try:
-        y, file_sr = sf.read(str(path), start=start, frames=frames, dtype="float32",
-                             always_2d=True)
+        y, file_sr = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
     except Exception as exc:
-        raise AudioFileError(path, f"not a readable audio file ({type(exc).__name__}: {exc}).",
-                             "re-download the file.") from exc
+        raise AudioFileError(
+            path,
+            f"not a readable audio file ({type(exc).__name__}: {exc}).",
+            "re-download the file.",
+        ) from exc
     y = y.mean(axis=1)
     if not np.all(np.isfinite(y)):
         raise AudioFileError(path, "contains NaN or infinite samples.", "re-download the file.")
@@ -303,7 +319,8 @@ def load_maestro_audio(
         y = resample(y, file_sr, sr)
     if not allow_silent and float(np.max(np.abs(y), initial=0.0)) < 1e-4:
         raise AudioFileError(
-            path, f"is silent from {offset} s for {duration} s (peak below -80 dBFS).",
+            path,
+            f"is silent from {offset} s for {duration} s (peak below -80 dBFS).",
             "pick another offset, or pass allow_silent=True.",
         )
     return y.astype(np.float32, copy=False)
@@ -401,8 +418,10 @@ def load_lakh(
         kept.append(rec)
     if not kept:
         raise DatasetLayoutError(
-            root, f"none of its {len(records)} MIDI files is usable; first: "
-            f"{next(iter(skipped))} ({next(iter(skipped.values()))}).", LAKH_DOWNLOAD,
+            root,
+            f"none of its {len(records)} MIDI files is usable; first: "
+            f"{next(iter(skipped))} ({next(iter(skipped.values()))}).",
+            LAKH_DOWNLOAD,
         )
     _warn_skipped(skipped, f"skipped {len(skipped)} of {len(records)} MIDI files", root)
     return kept
@@ -415,8 +434,11 @@ def load_lakh_midi(record: LakhRecord | str | os.PathLike) -> pretty_midi.Pretty
     path = Path(record.path if isinstance(record, LakhRecord) else record)
     fix = "skip this file (load_lakh(..., validate=True) does), or re-download it."
     if not path.is_file():
-        raise MidiFileError(path, "file does not exist." if not path.exists() else
-                            "is a folder, not a MIDI file.", "check the path.")
+        raise MidiFileError(
+            path,
+            "file does not exist." if not path.exists() else "is a folder, not a MIDI file.",
+            "check the path.",
+        )
     if path.stat().st_size == 0:
         raise MidiFileError(path, "file is empty (0 bytes).", fix)
     try:
@@ -441,8 +463,12 @@ NSYNTH_DOWNLOAD = (
     "the nsynth-test folder. See data/README.md."
 )
 NSYNTH_KEYS = (
-    "pitch", "velocity", "instrument_family", "instrument_family_str",
-    "instrument_source_str", "sample_rate",
+    "pitch",
+    "velocity",
+    "instrument_family",
+    "instrument_family_str",
+    "instrument_source_str",
+    "sample_rate",
 )
 
 
@@ -473,7 +499,8 @@ def _nsynth_folder(root: Path, split: str | None) -> Path:
     if subs:
         names = ", ".join(d.name for d in subs)
         raise DatasetLayoutError(
-            root, f"holds several NSynth splits ({names}); which one?",
+            root,
+            f"holds several NSynth splits ({names}); which one?",
             "pass the split folder, or split='train' / 'valid' / 'test'.",
         )
     raise DatasetLayoutError(
@@ -537,8 +564,9 @@ def load_nsynth(
                 qualities_str=tuple(ex.get("qualities_str", ())),
             )
         except (TypeError, ValueError) as exc:
-            raise DatasetLayoutError(meta, f"entry {key!r} has a malformed value ({exc}).",
-                                     bad) from exc
+            raise DatasetLayoutError(
+                meta, f"entry {key!r} has a malformed value ({exc}).", bad
+            ) from exc
         if fam is not None and rec.instrument_family_str not in fam:
             continue
         if src is not None and rec.instrument_source_str not in src:
@@ -554,12 +582,11 @@ def load_nsynth(
             meta,
             f"no usable notes: {len(skipped)} listed WAV files are missing from "
             f"{folder / 'audio'} and the filters left nothing else."
-            if skipped else "no notes match (examples.json is empty or the filters exclude all).",
+            if skipped
+            else "no notes match (examples.json is empty or the filters exclude all).",
             NSYNTH_DOWNLOAD if skipped else "loosen families/sources/pitch_range.",
         )
-    _warn_skipped(
-        skipped, f"skipped {len(skipped)} of {len(records) + len(skipped)} notes", meta
-    )
+    _warn_skipped(skipped, f"skipped {len(skipped)} of {len(records) + len(skipped)} notes", meta)
     return records
 
 
