@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gan_tutorial.errors import TrainingDiverged
-from gan_tutorial.toy import mode_centers, mode_metrics, plot_toy, ring_of_gaussians
 from gan_tutorial.torch import toy as TY
+from gan_tutorial.toy import mode_centers, mode_metrics, plot_toy, ring_of_gaussians
 
 
 def test_ring_samples() -> None:
