@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "DCGAN_INIT_STD",
+    "DEFAULT_BASE",
+    "DEFAULT_LSTM_HIDDEN",
     "KERNEL",
     "LEAKY_SLOPE",
     "ChannelPlan",
@@ -30,6 +32,8 @@ LEAKY_SLOPE = 0.2  # LeakyReLU negative slope (DCGAN; also Keras 3's default)
 DCGAN_INIT_STD = 0.02  # weights ~ N(0, 0.02); BatchNorm gamma ~ N(1, 0.02), beta = 0
 BN_MOMENTUM = 0.1  # PyTorch convention (new = 0.9 old + 0.1 batch); Keras momentum=0.9
 BN_EPS = 1e-5
+DEFAULT_BASE = 24  # channels at the highest resolution; see channel_plan for the timing
+DEFAULT_LSTM_HIDDEN = 256
 SOURCE_SIZE = 64  # the source discriminator's input_shape=(64, 64, 1)
 SOURCE_DENSE = 128  # the source generator's Dense(128) -> Reshape((4, 4, 8))
 
@@ -68,11 +72,14 @@ class ChannelPlan:
         return (*names, "flatten", "logit")
 
 
-def channel_plan(size: int = 64, base: int = 32, max_channels: int = 256) -> ChannelPlan:
+def channel_plan(size: int = 64, base: int = DEFAULT_BASE, max_channels: int = 256) -> ChannelPlan:
     """Channel plan for ``size`` (a power of two >= 8): channels double as resolution halves.
 
-    With ``size=64, base=32``: generator 256@4x4 -> 128@8 -> 64@16 -> 32@32 -> 1@64,
-    discriminator 1@64 -> 32@32 -> 64@16 -> 128@8 -> 256@4. Channels are capped at
+    With ``size=64, base=24`` (the default): generator 192@4x4 -> 96@8 -> 48@16 -> 24@32
+    -> 1@64, discriminator 1@64 -> 24@32 -> 48@16 -> 96@8 -> 192@4; about 0.70M + 0.39M
+    parameters and roughly 0.1-0.2 s per D+G step at batch 32 on 2 CPU cores. Every layer
+    of a doubling plan costs about the same FLOPs, so time grows with ``base**2``:
+    ``base=32`` (1.1M + 0.69M parameters) is about 1.5x slower. Channels are capped at
     ``max_channels`` (matters for ``size=128``).
     """
     if size < 8 or size & (size - 1):

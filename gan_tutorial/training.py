@@ -20,9 +20,15 @@ from .errors import TrainingDiverged
 __all__ = ["CheckpointPolicy", "LivePlot", "LossHistory", "check_finite", "every"]
 
 _PRETTY = {
-    "d": "discriminator", "d_loss": "discriminator", "disc": "discriminator",
-    "g": "generator", "g_loss": "generator", "gen": "generator",
-    "critic": "critic", "c": "critic", "c_loss": "critic",
+    "d": "discriminator",
+    "d_loss": "discriminator",
+    "disc": "discriminator",
+    "g": "generator",
+    "g_loss": "generator",
+    "gen": "generator",
+    "critic": "critic",
+    "c": "critic",
+    "c_loss": "critic",
 }
 
 
@@ -30,9 +36,7 @@ def _pretty(name: str) -> str:
     return _PRETTY.get(name, name)
 
 
-def check_finite(
-    step: int, /, *, checkpoint: str | None = None, **losses: Any
-) -> dict[str, float]:
+def check_finite(step: int, /, *, checkpoint: str | None = None, **losses: Any) -> dict[str, float]:
     """Return ``{name: float(loss)}``, or raise :class:`TrainingDiverged` if any is NaN/inf.
 
     ``losses`` may be Python floats, numpy scalars, or scalar torch/TF tensors. Names
@@ -74,7 +78,9 @@ class CheckpointPolicy:
     at_end: bool = True
 
     def due(self, step: int, final_step: int | None = None) -> bool:
-        return every(step, self.every) or (self.at_end and final_step is not None and step == final_step)
+        return every(step, self.every) or (
+            self.at_end and final_step is not None and step == final_step
+        )
 
 
 class LossHistory:

@@ -107,6 +107,8 @@ def test_missing_normalizer_names_the_file(tmp_path):
     with pytest.raises(FileProblem, match="retrain with") as info:
         AudioEvaluator.load(weights)
     assert str(norm) in str(info.value)
+    with pytest.raises(FileProblem, match="does not exist"):
+        AudioEvaluator.load(tmp_path / "nowhere")
 
 
 @needs_fluidsynth
@@ -116,7 +118,7 @@ def test_tiny_training_is_deterministic(quick, tmp_path):
     mask = np.zeros(len(quick), bool)
     mask[idx] = True
     small = quick.subset(mask)
-    kw = dict(seed=3, epochs=2, data=small, batch_size=16, progress=False)
+    kw = dict(seed=3, epochs=2, data=small, batch_size=16, threads=1, progress=False)
     a = train_classifier(out_dir=tmp_path / "a", **kw)
     b = train_classifier(out_dir=False, **kw)
     assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]

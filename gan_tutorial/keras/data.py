@@ -40,7 +40,9 @@ def tf_dataset(
     if x.ndim != 3:
         raise ValueError(f"expected spectrograms of shape (N, F, T), got {x.shape}")
     if not 0 < batch_size <= len(x):
-        raise ValueError(f"batch_size must be in 1..{len(x)} (the number of clips), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be in 1..{len(x)} (the number of clips), got {batch_size}"
+        )
     items = x[..., None]
     if labels is not None:
         labels = np.asarray(labels, dtype=np.int32)
@@ -61,11 +63,14 @@ def _check_folder(folder: Path, sr: int) -> None:
     import soundfile as sf
 
     if not folder.is_dir():
-        raise DatasetLayoutError(folder, "is not a folder.", "point at a folder with one subfolder per class.")
+        raise DatasetLayoutError(
+            folder, "is not a folder.", "point at a folder with one subfolder per class."
+        )
     wavs = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".wav")
     if not wavs:
         raise DatasetLayoutError(
-            folder, "contains no .wav files.",
+            folder,
+            "contains no .wav files.",
             "put WAV files in class subfolders (folder/<class>/<clip>.wav); convert other "
             "formats first.",
         )
@@ -73,10 +78,13 @@ def _check_folder(folder: Path, sr: int) -> None:
         try:
             info = sf.info(str(p))
         except Exception as exc:
-            raise FileProblem(p, f"is not a readable WAV file ({exc}).", "re-export or delete it.") from exc
+            raise FileProblem(
+                p, f"is not a readable WAV file ({exc}).", "re-export or delete it."
+            ) from exc
         if info.samplerate != sr:
             raise FileProblem(
-                p, f"has sample rate {info.samplerate} Hz but {sr} Hz is expected "
+                p,
+                f"has sample rate {info.samplerate} Hz but {sr} Hz is expected "
                 "(audio_dataset_from_directory cannot resample without tensorflow-io).",
                 "resample the folder first, e.g. gan_tutorial.audio.load_audio(path, sr) then "
                 "gan_tutorial.audio.save_wav.",
@@ -110,8 +118,13 @@ def audio_folder_dataset(
     folder = Path(folder)
     _check_folder(folder, cfg.sr)
     raw = keras.utils.audio_dataset_from_directory(
-        str(folder), batch_size=batch_size, output_sequence_length=cfg.n_samples,
-        shuffle=shuffle, seed=seed, validation_split=validation_split, subset=subset,
+        str(folder),
+        batch_size=batch_size,
+        output_sequence_length=cfg.n_samples,
+        shuffle=shuffle,
+        seed=seed,
+        validation_split=validation_split,
+        subset=subset,
         verbose=False,
     )
     f, t = cfg.shape

@@ -17,6 +17,8 @@ from ..models import (
     BN_EPS,
     BN_MOMENTUM,
     DCGAN_INIT_STD,
+    DEFAULT_BASE,
+    DEFAULT_LSTM_HIDDEN,
     KERNEL,
     LEAKY_SLOPE,
     SOURCE_DENSE,
@@ -44,19 +46,23 @@ def _w() -> keras.initializers.Initializer:
 def _bn(name: str) -> layers.BatchNormalization:
     # Keras momentum is the weight of the OLD statistics: 0.9 == PyTorch momentum 0.1.
     return layers.BatchNormalization(
-        momentum=1.0 - BN_MOMENTUM, epsilon=BN_EPS, name=name,
+        momentum=1.0 - BN_MOMENTUM,
+        epsilon=BN_EPS,
+        name=name,
         gamma_initializer=keras.initializers.RandomNormal(1.0, DCGAN_INIT_STD),
     )
 
 
-def build_generator(latent_dim: int = 100, size: int = 64, base_channels: int = 32) -> keras.Model:
+def build_generator(
+    latent_dim: int = 100, size: int = 64, base_channels: int = DEFAULT_BASE
+) -> keras.Model:
     """DCGAN generator: ``z (B, latent_dim) -> spectrogram (B, size, size, 1)`` in [-1, 1].
 
     Dense(4*4*C) -> BatchNorm -> LeakyReLU(0.2) -> Reshape((4, 4, C)), then
     [Conv2DTranspose(kernel 4, stride 2, 'same') -> BatchNorm -> LeakyReLU] until
     ``size/2``, then Conv2DTranspose(1, kernel 4, stride 2) -> tanh. Layers followed by
-    BatchNorm have no bias (BatchNorm's beta replaces it). At ``size=64, base_channels=32``:
-    about 1.1M trainable parameters.
+    BatchNorm have no bias (BatchNorm's beta replaces it). At ``size=64`` with the default
+    ``base_channels=24``: about 0.70M trainable parameters.
     """
     plan = channel_plan(size, base_channels)
     g, names = plan.g_channels, iter(plan.g_layer_names)
@@ -67,7 +73,12 @@ def build_generator(latent_dim: int = 100, size: int = 64, base_channels: int = 
     x = layers.Reshape((4, 4, g[0]), name=next(names))(x)
     for c in g[1:]:
         x = layers.Conv2DTranspose(
-            c, KERNEL, strides=2, padding="same", use_bias=False, kernel_initializer=_w(),
+            c,
+            KERNEL,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_w(),
             name=next(names),
         )(x)
         x = _bn(next(names))(x)
@@ -81,7 +92,7 @@ def build_generator(latent_dim: int = 100, size: int = 64, base_channels: int = 
     return model
 
 
-def build_discriminator(size: int = 64, base_channels: int = 32) -> keras.Model:
+def build_discriminator(size: int = 64, base_channels: int = DEFAULT_BASE) -> keras.Model:
     """DCGAN discriminator: ``spectrogram (B, size, size, 1) -> logit (B, 1)``.
 
     [Conv2D(kernel 4, stride 2, 'same') -> LeakyReLU(0.2)] down to 4x4 (4 blocks at 64),
@@ -114,7 +125,9 @@ def build_discriminator(size: int = 64, base_channels: int = 32) -> keras.Model:
     return keras.Model(x_in, out, name=f"discriminator_{size}")
 
 
-def build_lstm_generator(latent_dim: int = 100, size: int = 64, hidden: int = 256) -> keras.Model:
+def build_lstm_generator(
+    latent_dim: int = 100, size: int = 64, hidden: int = DEFAULT_LSTM_HIDDEN
+) -> keras.Model:
     """LSTM generator: ``z (B, latent_dim) -> spectrogram (B, size, size, 1)`` in [-1, 1].
 
     The noise is repeated over ``size`` time steps (``RepeatVector``), an LSTM with

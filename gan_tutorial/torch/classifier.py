@@ -150,8 +150,10 @@ class AudioEvaluator:
         corrupt file.
         """
         weights = default_weights_path() if path is None else Path(path)
-        if weights.is_dir():
-            weights = weights / WEIGHTS_NAME
+        if weights.is_dir() or weights.suffix not in (".pt", ".pth"):
+            weights = weights / WEIGHTS_NAME  # a folder holding the three files
+        if not weights.is_file():
+            raise FileProblem(weights, "weights file does not exist.", RETRAIN)
         norm_path, meta_path = _companions(weights)
         meta = _read_meta(meta_path)
         arch = meta.get("architecture", {})
@@ -167,8 +169,6 @@ class AudioEvaluator:
             raise FileProblem(
                 meta_path, f"metadata does not describe a pitch classifier ({exc}).", RETRAIN
             ) from exc
-        if not weights.is_file():
-            raise FileProblem(weights, "weights file does not exist.", RETRAIN)
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
             model.load_state_dict(state)
@@ -245,7 +245,7 @@ class AudioEvaluator:
     @property
     def pitches(self) -> np.ndarray:
         """The MIDI pitch of each output column: (49,)."""
-        return np.arange(self.pitch_low, self.pitch_low + N_CLASSES)
+        return np.arange(self.pitch_low, self.pitch_low + self.model.head[-1].out_features)
 
 
 def _read_meta(path: Path) -> dict:
@@ -277,10 +277,11 @@ def _dataset_sha256(manifest: dict) -> str:
 def _augment(
     spec: torch.Tensor, gen: torch.Generator, gain_db: tuple[float, float], max_shift: int
 ) -> torch.Tensor:
-    """Random gain and onset delay on raw log-mel (B, F, T), both exact for mel magnitudes.
+    """Random gain and onset delay on raw log-mel (B, F, T).
 
-    Gain g: log(g (|M| + eps - eps) + eps) is the log-mel of the scaled clip. A delay of
-    k frames prepends k silent frames (value log eps) and drops the last k.
+    Gain g (uniform in dB) is exact, as mel magnitude is linear in the signal:
+    log(g (exp(S) - eps) + eps) is the log-mel of the scaled clip. A delay of k hops
+    (k <= max_shift frames, 16 ms each) prepends k silent frames (log eps), drops the last k.
     """
     b = spec.shape[0]
     lo, hi = gain_db
@@ -464,6 +465,10 @@ def _save(model: PitchClassifier, norm: SpecNormalizer, meta: dict, out_dir: Pat
             os.unlink(tmp)
     norm.save(norm_path)
     atomic_write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
+    umask = os.umask(0)
+    os.umask(umask)
+    for p in (weights, norm_path, meta_path):  # mkstemp creates 0600; make them shareable
+        os.chmod(p, 0o666 & ~umask)
 
 
 def evaluate_shipped(path: str | os.PathLike | None = None, progress: bool = True) -> dict:
@@ -491,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--evaluate", action="store_true", help="held-out accuracy of saved weights")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=None, help="output folder (default: packaged weights)")
+    ap.add_argument("--out", default=None, help="weights folder to write (--train) or read (--evaluate); default: packaged")
     args = ap.parse_args(argv)
     if args.train:
         cmd = " ".join(["python -m gan_tutorial.torch.classifier", *(sys.argv[1:] if argv is None else argv)])

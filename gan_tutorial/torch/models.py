@@ -22,6 +22,8 @@ from ..models import (
     BN_EPS,
     BN_MOMENTUM,
     DCGAN_INIT_STD,
+    DEFAULT_BASE,
+    DEFAULT_LSTM_HIDDEN,
     KERNEL,
     LEAKY_SLOPE,
     SOURCE_DENSE,
@@ -65,11 +67,13 @@ class Generator(nn.Sequential):
 
     Linear(4*4*C) -> BatchNorm1d -> LeakyReLU(0.2) -> Unflatten to (C, 4, 4), then
     [ConvTranspose2d(kernel 4, stride 2, padding 1) -> BatchNorm2d -> LeakyReLU] until
-    ``size/2``, then ConvTranspose2d(C, 1) -> tanh. No bias before BatchNorm. About 1.1M
-    parameters at ``size=64, base_channels=32``.
+    ``size/2``, then ConvTranspose2d(C, 1) -> tanh. No bias before BatchNorm. About 0.70M
+    parameters at ``size=64`` with the default ``base_channels=24``.
     """
 
-    def __init__(self, latent_dim: int = 100, size: int = 64, base_channels: int = 32) -> None:
+    def __init__(
+        self, latent_dim: int = 100, size: int = 64, base_channels: int = DEFAULT_BASE
+    ) -> None:
         plan = channel_plan(size, base_channels)
         g, names = plan.g_channels, iter(plan.g_layer_names)
         layers: list[tuple[str, nn.Module]] = [
@@ -102,7 +106,7 @@ class Discriminator(nn.Sequential):
     that beats a sigmoid output followed by ``BCELoss``).
     """
 
-    def __init__(self, size: int = 64, base_channels: int = 32) -> None:
+    def __init__(self, size: int = 64, base_channels: int = DEFAULT_BASE) -> None:
         plan = channel_plan(size, base_channels)
         names = iter(plan.d_layer_names)
         layers: list[tuple[str, nn.Module]] = []
@@ -174,7 +178,9 @@ class LSTMGenerator(nn.Sequential):
     (``(B, T, F)``) -> transpose to ``(B, F, T)`` -> add the channel axis.
     """
 
-    def __init__(self, latent_dim: int = 100, size: int = 64, hidden: int = 256) -> None:
+    def __init__(
+        self, latent_dim: int = 100, size: int = 64, hidden: int = DEFAULT_LSTM_HIDDEN
+    ) -> None:
         names = iter(lstm_layer_names())
         to_bins = nn.Sequential(nn.Linear(hidden, size), nn.Tanh())
         dcgan_init_(to_bins)

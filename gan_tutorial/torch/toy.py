@@ -31,6 +31,7 @@ __all__ = [
     "ToyResult",
     "ablation",
     "ablation_table",
+    "config_dict",
     "train_toy",
 ]
 
@@ -41,7 +42,7 @@ class ToyGenerator(nn.Module):
     """MLP ``z (B, latent_dim) -> point (B, 2)``; optional BatchNorm after each hidden layer."""
 
     def __init__(
-        self, latent_dim: int = 2, hidden: int = 128, batchnorm: bool = False, depth: int = 3
+        self, latent_dim: int = 2, hidden: int = 128, batchnorm: bool = False, depth: int = 2
     ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
@@ -63,7 +64,7 @@ class ToyGenerator(nn.Module):
 class ToyDiscriminator(nn.Module):
     """MLP ``x (B, 2) -> score/logit (B,)``; optional spectral norm on every Linear layer."""
 
-    def __init__(self, hidden: int = 128, spectral_norm: bool = False, depth: int = 3) -> None:
+    def __init__(self, hidden: int = 128, spectral_norm: bool = False, depth: int = 2) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         d_in = 2
@@ -101,11 +102,11 @@ class ToyConfig:
     seed: int = 0
     latent_dim: int = 2
     hidden: int = 128
-    depth: int = 3
+    depth: int = 2
     betas: tuple[float, float] = (0.5, 0.999)
     gp_weight: float = 10.0
     clip: float = 0.01
-    ema_decay: float = 0.999
+    ema_decay: float = 0.99
     n_eval: int = 2000
     snapshot_every: int = 0
     n_threads: int | None = 1
@@ -178,7 +179,7 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
     opt_g, opt_d = make_optimizers(G, D, cfg.lr_g, cfg.lr_d, cfg.betas)
     ema = EMA(G, cfg.ema_decay) if cfg.ema else None
     kind = "wgan" if cfg.loss.startswith("wgan") else cfg.loss
-    rt, ft = (torch.from_numpy(t) for t in label_targets(cfg.batch_size, cfg.smoothing))  # type: ignore[arg-type]
+    rt, ft = (torch.from_numpy(t) for t in label_targets(cfg.batch_size, cfg.smoothing))
     losses: dict[str, list[float]] = {"d": [], "g": []}
     if cfg.loss == "wgan-gp":
         losses["gp"] = []
@@ -195,7 +196,9 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
             real = torch.from_numpy(ring_of_gaussians(bs, rng=rng))
             with torch.no_grad():
                 fake = G(torch.randn(bs, cfg.latent_dim))
-            ld = d_loss(kind, D(real), D(fake), rt, ft)
+            # one forward for real and fake (D has no BatchNorm, so this is the same as two)
+            real_s, fake_s = D(torch.cat([real, fake])).split(bs)
+            ld = d_loss(kind, real_s, fake_s, rt, ft)
             if cfg.loss == "wgan-gp":
                 gp = gradient_penalty(D, real, fake, cfg.gp_weight)
                 ld_total = ld + gp

@@ -110,10 +110,12 @@ def new_state(
 ) -> GANState:
     """A :class:`GANState` with DCGAN Adam optimisers (``betas=(0.5, 0.999)``)."""
     return GANState(
-        G, D,
+        G,
+        D,
         torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas),
         torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas),
-        seed=seed, extra=dict(extra),
+        seed=seed,
+        extra=dict(extra),
     )
 
 
@@ -200,18 +202,22 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The raw checkpoint dict, loaded with ``weights_only=True``; FileProblem if unusable."""
     path = Path(path)
     if not path.is_file():
-        raise FileProblem(path, "checkpoint file does not exist.", "check the path, or train first.")
+        raise FileProblem(
+            path, "checkpoint file does not exist.", "check the path, or train first."
+        )
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise FileProblem(
-            path, f"is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc}).",
+            path,
+            f"is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc}).",
             "delete it (it may be from an interrupted copy) and resume from another one.",
         ) from exc
     missing = [k for k in _KEYS if not isinstance(ckpt, dict) or k not in ckpt]
     if missing or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise FileProblem(
-            path, f"is not a gan_tutorial GAN checkpoint (missing {missing or ['format']}).",
+            path,
+            f"is not a gan_tutorial GAN checkpoint (missing {missing or ['format']}).",
             "save checkpoints with gan_tutorial.torch.training.save_checkpoint.",
         )
     return ckpt
@@ -232,7 +238,8 @@ def load_checkpoint(path: str | os.PathLike, state: GANState) -> GANState:
         state.opt_d.load_state_dict(ckpt["opt_d"])
     except (RuntimeError, ValueError, KeyError) as exc:
         raise FileProblem(
-            path, f"does not match these models/optimisers ({exc}).",
+            path,
+            f"does not match these models/optimisers ({exc}).",
             "build G, D and the optimisers exactly as in the run that saved it "
             "(same size, base_channels, latent_dim, hidden).",
         ) from exc

@@ -1,0 +1,217 @@
+"""PyTorch training plumbing (and the framework-free helpers in gan_tutorial.training)."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import torch.nn.functional as F  # noqa: E402
+
+from gan_tutorial.errors import FileProblem, TrainingDiverged  # noqa: E402
+from gan_tutorial.torch import training as tt  # noqa: E402
+from gan_tutorial.torch.data import SpectrogramDataset, batches  # noqa: E402
+from gan_tutorial.torch.models import Discriminator, Generator  # noqa: E402
+from gan_tutorial.training import (  # noqa: E402
+    CheckpointPolicy,
+    LivePlot,
+    LossHistory,
+    check_finite,
+    every,
+)
+
+SIZE, LATENT = 16, 8
+
+
+def make_state(seed: int = 0, init_seed: int = 123) -> tt.GANState:
+    torch.manual_seed(init_seed)
+    G = Generator(LATENT, size=SIZE, base_channels=8)
+    D = Discriminator(size=SIZE, base_channels=8)
+    return tt.new_state(G, D, seed=seed)
+
+
+@pytest.fixture
+def data() -> np.ndarray:
+    return np.random.default_rng(0).uniform(-1, 1, (24, SIZE, SIZE)).astype(np.float32)
+
+
+def _d_loss(D, real, fake) -> float:
+    with torch.no_grad():
+        r, f = D(real), D(fake)
+        return float(
+            F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+            + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
+        )
+
+
+def test_one_step_lowers_discriminator_loss(data: np.ndarray) -> None:
+    s = make_state()
+    real = torch.from_numpy(data[:8, None])
+    z = s.noise(8)
+    fake = s.G(z).detach()  # the fakes the step will use (G is updated only after D)
+    before = _d_loss(s.D, real, fake)
+    losses = tt.train_step(s.G, s.D, s.opt_g, s.opt_d, real, z)
+    assert math.isclose(losses["d"], before, rel_tol=1e-5)
+    assert _d_loss(s.D, real, fake) < before
+
+
+def _assert_same(a: tt.GANState, b: tt.GANState) -> None:
+    for m1, m2 in ((a.G, b.G), (a.D, b.D)):
+        for (k, v1), v2 in zip(m1.state_dict().items(), m2.state_dict().values(), strict=True):
+            torch.testing.assert_close(v1, v2, rtol=0, atol=1e-6, msg=k)
+    assert a.step == b.step
+    np.testing.assert_allclose(a.history.as_arrays()["d"], b.history.as_arrays()["d"], atol=1e-6)
+
+
+def test_resume_equals_straight_run(tmp_path, data: np.ndarray) -> None:
+    straight = tt.fit(make_state(), data, 6, batch_size=4, progress=False)
+    ckpt = tmp_path / "gan.pt"
+    tt.fit(make_state(), data, 3, batch_size=4, progress=False, checkpoint_path=ckpt)
+    # fresh models with other initial weights and seeds: everything must come from the file
+    resumed = make_state(seed=7, init_seed=999)
+    torch.manual_seed(4321)
+    tt.fit(resumed, data, 6, batch_size=4, progress=False, checkpoint_path=ckpt)
+    _assert_same(straight, resumed)
+    assert resumed.seed == 0
+
+
+def test_checkpoint_is_weights_only_and_atomic(tmp_path, data: np.ndarray) -> None:
+    s = tt.fit(make_state(), data, 2, batch_size=4, progress=False)
+    path = tt.save_checkpoint(tmp_path / "ck" / "gan.pt", s)
+    raw = torch.load(path, weights_only=True)
+    assert raw["step"] == 2 and raw["format"] == tt.CHECKPOINT_FORMAT
+    assert set(raw["rng"]) == {"torch", "data", "noise", "numpy"}
+    assert os.listdir(path.parent) == ["gan.pt"]  # no temporary files left behind
+    restored = tt.load_checkpoint(path, make_state(init_seed=5))
+    _assert_same(s, restored)
+
+
+def test_crash_while_saving_keeps_previous_checkpoint(tmp_path, data, monkeypatch) -> None:
+    s = tt.fit(make_state(), data, 2, batch_size=4, progress=False)
+    path = tt.save_checkpoint(tmp_path / "gan.pt", s)
+    before = path.read_bytes()
+    tt.fit(s, data, 3, batch_size=4, progress=False)
+
+    def crash(obj, f, *args, **kwargs):
+        f.write(b"half a checkpoint")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="simulated"):
+        tt.save_checkpoint(path, s)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["gan.pt"]
+    assert tt.load_checkpoint(path, make_state()).step == 2
+
+
+def test_bad_checkpoint_names_the_file(tmp_path) -> None:
+    bad = tmp_path / "garbage.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(FileProblem, match="garbage.pt"):
+        tt.load_checkpoint(bad, make_state())
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(FileProblem, match="not a gan_tutorial GAN checkpoint"):
+        tt.load_checkpoint(other, make_state())
+    big = make_state()
+    big.G = Generator(LATENT, size=32, base_channels=8)
+    path = tt.save_checkpoint(tmp_path / "big.pt", big)
+    with pytest.raises(FileProblem, match="does not match"):
+        tt.load_checkpoint(path, make_state())
+
+
+def test_nan_stops_training_with_a_clear_message(tmp_path, data: np.ndarray) -> None:
+    with pytest.raises(TrainingDiverged, match=r"step 1: discriminator loss is NaN"):
+        tt.fit(make_state(), np.full_like(data, np.nan), 3, batch_size=4, progress=False)
+
+    ckpt = tmp_path / "gan.pt"
+    s = tt.fit(make_state(), data, 2, batch_size=4, progress=False, checkpoint_path=ckpt)
+
+    def step_fn(state, batch):
+        losses = tt.train_step(state.G, state.D, state.opt_g, state.opt_d, batch, state.noise(4))
+        return {**losses, "g": float("nan")} if state.step + 1 == 3 else losses
+
+    with pytest.raises(TrainingDiverged) as info:
+        tt.fit(
+            s,
+            data,
+            5,
+            batch_size=4,
+            progress=False,
+            checkpoint_path=ckpt,
+            checkpoint_every=1,
+            step_fn=step_fn,
+        )
+    msg = str(info.value)
+    assert "step 3" in msg and "generator loss is NaN" in msg and "gan.pt (step 2)" in msg
+    assert torch.load(ckpt, weights_only=True)["step"] == 2  # nothing overwritten
+
+
+def test_fit_callbacks_and_fixed_noise(data: np.ndarray) -> None:
+    calls: list[int] = []
+    s = make_state()
+    z1 = s.fixed_noise(4)
+    tt.fit(
+        s,
+        data,
+        6,
+        batch_size=4,
+        progress=False,
+        sample_every=2,
+        on_sample=lambda st: calls.append(st.step) or st.G.eval(),
+    )
+    assert calls == [2, 4, 6] and s.G.training  # train mode restored after the callback
+    assert torch.equal(z1, s.fixed_noise(4))
+
+
+def test_batches_are_reproducible(data: np.ndarray) -> None:
+    ds = SpectrogramDataset(data, labels=np.arange(len(data)))
+    x, y = ds[3]
+    assert x.shape == (1, SIZE, SIZE) and x.dtype == torch.float32 and int(y) == 3
+    a = batches(data, 5, torch.Generator().manual_seed(1))
+    b = batches(data, 5, torch.Generator().manual_seed(1))
+    for _ in range(3):
+        xa, xb = next(a), next(b)
+        assert xa.shape == (5, 1, SIZE, SIZE) and torch.equal(xa, xb)
+    with pytest.raises(ValueError, match="batch_size"):
+        next(batches(data, 100, torch.Generator()))
+
+
+# --------------------------------------------------------------- framework-free helpers
+def test_check_finite() -> None:
+    assert check_finite(5, d=torch.tensor(0.5), g=np.float32(1.0)) == {"d": 0.5, "g": 1.0}
+    with pytest.raises(TrainingDiverged, match=r"step 123: discriminator loss is NaN .*ckpt.pt"):
+        check_finite(123, checkpoint="ckpt.pt", d=float("nan"), g=1.0)
+    with pytest.raises(TrainingDiverged, match="generator loss is inf.*no checkpoint"):
+        check_finite(7, d=1.0, g=float("inf"))
+
+
+def test_loss_history_and_cadence() -> None:
+    h = LossHistory()
+    for step in range(1, 11):
+        h.append(step, d=float(step), **({"g": 1.0} if step > 2 else {}))
+    arrays = h.as_arrays()
+    assert arrays["step"].tolist() == list(range(1, 11))
+    assert np.isnan(arrays["g"][:2]).all() and arrays["g"][2] == 1.0
+    assert h.smoothed(3)["d"].tolist() == [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    copy = LossHistory()
+    copy.load_state_dict(h.state_dict())
+    copy.truncate(4)
+    assert len(copy) == 4 and copy.last()["d"] == 4.0
+    assert [s for s in range(1, 11) if every(s, 4)] == [4, 8] and not every(3, 0)
+    assert CheckpointPolicy(every=4).due(10, final_step=10) and not CheckpointPolicy(4).due(9, 10)
+
+
+def test_live_plot_is_silent_outside_notebooks() -> None:
+    h = LossHistory()
+    h.append(1, d=1.0, g=2.0)
+    LivePlot().update(h)  # not in IPython: does nothing, raises nothing
+    plot = LivePlot(force=True)
+    plot.update(h)
+    ax = plot.figure.axes[0]
+    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
