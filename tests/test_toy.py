@@ -151,3 +151,15 @@ def test_ablation_rows_and_table() -> None:
     assert "7.00 ± 1.00" in lines[2] and "0.60 ± 0.10" in lines[2] and "2.00 ± 1.00" in lines[2]
     assert "n/a" in lines[3] and lines[3].rstrip().endswith("1")
     assert TY.ablation_table(rows).count("\n") == 3
+
+
+def test_chapter23_configs_change_one_thing_each() -> None:
+    configs = TY.chapter23_configs(steps=123)
+    base = configs["bce (baseline, lr 2e-4)"]
+    assert all(c.steps == 123 for c in configs.values())
+    for name, cfg in configs.items():
+        if name.startswith("bce") and cfg is not base:
+            diff = {k for k, v in TY.config_dict(cfg).items() if TY.config_dict(base)[k] != v}
+            assert 1 <= len(diff) <= 2, (name, diff)  # lr presets change lr_g and lr_d
+    assert configs["wgan-gp, n_critic 5"].gp_weight == 0.1
+    assert configs["bce, TTUR (G 1e-4, D 4e-4)"].lr_d == 4e-4

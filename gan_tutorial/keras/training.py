@@ -42,6 +42,12 @@ __all__ = [
 
 HISTORY_FILE = "history.json"
 
+# Grappler's "remapper" tries to fuse Conv2D+BiasAdd+LeakyReLU in the discriminator and,
+# when the gradient also needs the unfused node, logs an alarming but harmless
+# "E ... remapper failed" line on the first step. The fusion gains nothing measurable on
+# these small models, so it is switched off to keep notebook output clean.
+tf.config.optimizer.set_experimental_options({"remapping": False})
+
 
 def _bce(targets: float, logits: tf.Tensor) -> tf.Tensor:
     """Mean binary cross-entropy from logits (``softplus(l) - t*l``, never log(0))."""
