@@ -179,9 +179,10 @@ def _cells(row: dict[str, Any]) -> dict[str, str]:
     return {
         "name": row["name"] + (f" {marks}" if marks else ""),
         "n": str(row["n"]),
-        "fid": f"{row['fid']:.1f}" + ("*" if "fid_few_samples" in flags else ""),
+        "fid": f"{row['fid']:.4g}" + ("*" if "fid_few_samples" in flags else ""),
         "kid": f"{_fmt(row['kid_mean'])} ± {_fmt(row['kid_std'], 2)}",
-        "is": f"{row['is_mean']:.2f} ± {row['is_std']:.2f}",
+        "is": f"{row['is_mean']:.2f}"
+        + (f" ± {row['is_std']:.2f}" if row.get("is_splits", 1) > 1 else " (1 part)"),
         "precision": f"{row['precision']:.2f}" if not math.isnan(row["precision"]) else "n/a",
         "recall": f"{row['recall']:.2f}" if not math.isnan(row["recall"]) else "n/a",
         "ndb_over_k": f"{row['ndb_over_k']:.2f}" if not math.isnan(row["ndb_over_k"]) else "n/a",

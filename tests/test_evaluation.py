@@ -106,6 +106,9 @@ def test_table_text_markdown_and_csv(tmp_path):
     assert lines[0].startswith("set") and "FID" in lines[0] and "Bhattacharyya" in lines[0]
     assert len({len(line) for line in lines[:4]}) == 1  # header, rule and rows aligned
     assert "tiny GAN †" in text and "*" in lines[3] and "*" not in lines[2]
+    assert "(1 part)" in lines[2] and "(1 part)" in lines[3]  # no std from a single part
+    split_row = E.evaluation_row("split", gaussian_set(100, seed=7), real, is_part_size=25)
+    assert "(1 part)" not in E.format_table([split_row])  # IS from 4 parts: mean ± std
     assert any(line.startswith("* FID") for line in lines)
     assert any(line.startswith("† samples") for line in lines)
     md = E.format_table(rows, markdown=True)

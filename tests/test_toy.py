@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from torch import nn
 
 from gan_tutorial.errors import TrainingDiverged
 from gan_tutorial.torch import toy as TY
@@ -95,6 +96,13 @@ def test_train_toy_tricks_run() -> None:
     )
     r = TY.train_toy(cfg)
     assert [s for s, _ in r.snapshots] == [10, 20, 30]
+    # snapshots do not change the final samples
+    plain = TY.train_toy(TY.ToyConfig(**{**cfg.__dict__, "snapshot_every": 0}))
+    np.testing.assert_array_equal(plain.samples, r.samples)
+    d = TY.ToyDiscriminator(16, spectral_norm=True)
+    assert all(hasattr(m, "parametrizations") for m in d.modules() if isinstance(m, nn.Linear))
+    g = TY.ToyGenerator(4, 16, batchnorm=True)
+    assert any(isinstance(m, nn.BatchNorm1d) for m in g.modules())
     assert np.all(np.isfinite(r.samples))
 
 

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from ..errors import TrainingDiverged
 from ..toy import mode_metrics, ring_of_gaussians
-from ..tricks import TTUR, label_targets
+from ..tricks import SMOOTHING_MODES, TTUR, label_targets
 from .losses import d_loss, g_loss, gradient_penalty
 from .tricks import EMA, apply_spectral_norm, make_optimizers, weight_clip_
 
@@ -118,6 +118,10 @@ class ToyConfig:
     def __post_init__(self) -> None:
         if self.loss not in TOY_LOSSES:
             raise ValueError(f"loss={self.loss!r}; use one of {', '.join(TOY_LOSSES)}")
+        if self.smoothing not in SMOOTHING_MODES:
+            raise ValueError(
+                f"smoothing={self.smoothing!r}; use one of {', '.join(SMOOTHING_MODES)}"
+            )
         if self.n_critic < 1 or self.steps < 0 or self.batch_size < 1:
             raise ValueError("need n_critic >= 1, steps >= 0 and batch_size >= 1")
 
@@ -149,10 +153,10 @@ def _check_finite(step: int, name: str, value: float, cfg: ToyConfig) -> None:
 
 
 @torch.no_grad()
-def _sample(G: nn.Module, n: int, latent_dim: int, gen: torch.Generator) -> np.ndarray:
+def _sample(G: nn.Module, z: Tensor) -> np.ndarray:
     was_training = G.training
     G.eval()
-    out = G(torch.randn(n, latent_dim, generator=gen)).numpy().astype(np.float32)
+    out = G(z).numpy().astype(np.float32)
     G.train(was_training)
     return out
 
@@ -177,7 +181,10 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    gen = torch.Generator().manual_seed(cfg.seed + 1)  # evaluation noise, independent of training
+    # evaluation noise, independent of training; snapshots reuse one fixed z (for animations)
+    gen = torch.Generator().manual_seed(cfg.seed + 1)
+    z_eval = torch.randn(cfg.n_eval, cfg.latent_dim, generator=gen)
+    z_snap = z_eval[: min(cfg.n_eval, 1000)]
     G = ToyGenerator(cfg.latent_dim, cfg.hidden, cfg.batchnorm_g, cfg.depth)
     D = ToyDiscriminator(cfg.hidden, cfg.spectral_norm_d, cfg.depth)
     opt_g, opt_d = make_optimizers(G, D, cfg.lr_g, cfg.lr_d, cfg.betas)
@@ -236,12 +243,10 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
             ema.update(G)
         if cfg.snapshot_every and (step + 1) % cfg.snapshot_every == 0:
             snap_g = ema.module if ema is not None else G
-            snapshots.append(
-                (step + 1, _sample(snap_g, min(cfg.n_eval, 1000), cfg.latent_dim, gen))
-            )
+            snapshots.append((step + 1, _sample(snap_g, z_snap)))
 
     final_g = ema.module if ema is not None else G
-    samples = _sample(final_g, cfg.n_eval, cfg.latent_dim, gen)
+    samples = _sample(final_g, z_eval)
     if not np.all(np.isfinite(samples)):
         raise TrainingDiverged(f"step {cfg.steps}: generated samples are not finite ({cfg})")
     metrics = mode_metrics(samples)
