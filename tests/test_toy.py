@@ -171,3 +171,17 @@ def test_chapter23_configs_change_one_thing_each() -> None:
             assert 1 <= len(diff) <= 2, (name, diff)  # lr presets change lr_g and lr_d
     assert configs["wgan-gp, n_critic 5"].gp_weight == 0.1
     assert configs["bce, TTUR (G 1e-4, D 4e-4)"].lr_d == 4e-4
+
+
+def test_source_gradient_penalty_variant_trains_differently():
+    """The toy can train with the source's whole-batch penalty, and it is not the same run."""
+    from dataclasses import replace
+
+    from gan_tutorial.torch.toy import ToyConfig, train_toy
+
+    cfg = ToyConfig(loss="wgan-gp", n_critic=2, steps=30, batch_size=64, seed=0, n_eval=200)
+    ok = train_toy(cfg)
+    src = train_toy(replace(cfg, gp_variant="source"))
+    assert ok.losses["gp"] != src.losses["gp"]
+    with pytest.raises(ValueError, match="gp_variant"):
+        ToyConfig(gp_variant="whole")

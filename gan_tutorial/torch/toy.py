@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from ..errors import TrainingDiverged
 from ..toy import mode_metrics, ring_of_gaussians
 from ..tricks import SMOOTHING_MODES, TTUR, label_targets
-from .losses import d_loss, g_loss, gradient_penalty
+from .losses import d_loss, g_loss, gradient_penalty, gradient_penalty_source
 from .tricks import EMA, apply_spectral_norm, make_optimizers, weight_clip_
 
 __all__ = [
@@ -109,6 +109,7 @@ class ToyConfig:
     depth: int = 2
     betas: tuple[float, float] = (0.5, 0.999)
     gp_weight: float = 0.1
+    gp_variant: str = "per-sample"  # or "source": the chapter's whole-batch norm (a bug)
     clip: float = 0.01
     ema_decay: float = 0.99
     n_eval: int = 2000
@@ -122,6 +123,8 @@ class ToyConfig:
             raise ValueError(
                 f"smoothing={self.smoothing!r}; use one of {', '.join(SMOOTHING_MODES)}"
             )
+        if self.gp_variant not in ("per-sample", "source"):
+            raise ValueError(f"gp_variant={self.gp_variant!r}; use 'per-sample' or 'source'")
         if self.n_critic < 1 or self.steps < 0 or self.batch_size < 1:
             raise ValueError("need n_critic >= 1, steps >= 0 and batch_size >= 1")
 
@@ -211,7 +214,8 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
             real_s, fake_s = D(torch.cat([real, fake])).split(bs)
             ld = d_loss(kind, real_s, fake_s, rt, ft)
             if cfg.loss == "wgan-gp":
-                gp = gradient_penalty(D, real, fake, cfg.gp_weight)
+                penalty = gradient_penalty if cfg.gp_variant == "per-sample" else gradient_penalty_source
+                gp = penalty(D, real, fake, cfg.gp_weight)
                 ld_total = ld + gp
             else:
                 ld_total = ld
@@ -363,4 +367,5 @@ def chapter23_configs(steps: int = 2000, batch_size: int = 256) -> dict[str, Toy
         "wgan-gp, n_critic 1": replace(w, n_critic=1),
         "wgan-gp, n_critic 5": w,
         "wgan-gp, n_critic 5, gp_weight 10": replace(w, gp_weight=10.0),
+        "wgan-gp, n_critic 5, source's whole-batch penalty": replace(w, gp_variant="source"),
     }
