@@ -72,4 +72,4 @@ lock:
 	  /tmp/gan-tutorial-lock/bin/pip freeze --exclude-editable; } > requirements.lock
 
 clean-data:
-	rm -rf data/cache outputs
+	rm -rf data/cache notebooks/outputs

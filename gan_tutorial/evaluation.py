@@ -179,7 +179,8 @@ def _cells(row: dict[str, Any]) -> dict[str, str]:
     return {
         "name": row["name"] + (f" {marks}" if marks else ""),
         "n": str(row["n"]),
-        "fid": f"{row['fid']:.4g}" + ("*" if "fid_few_samples" in flags else ""),
+        "fid": (f"{row['fid']:.1f}" if abs(row["fid"]) >= 10 else _fmt(row["fid"]))
+        + ("*" if "fid_few_samples" in flags else ""),
         "kid": f"{_fmt(row['kid_mean'])} ± {_fmt(row['kid_std'], 2)}",
         "is": f"{row['is_mean']:.2f}"
         + (f" ± {row['is_std']:.2f}" if row.get("is_splits", 1) > 1 else " (1 part)"),

@@ -119,10 +119,20 @@ def save_samples(
             raise ValueError(f"audio must be (N, samples) with N={len(x)}, got shape {y.shape}.")
         if not np.all(np.isfinite(y)):
             raise ValueError("audio contains NaN or inf; refusing to save it.")
+        # Griffin-Lim from an untrained or diverging generator can exceed full scale; such
+        # clips are scaled down to a peak of 1 (counted in meta) so the file keeps its
+        # documented [-1, 1] range.
+        peaks = np.max(np.abs(y), axis=1)
+        over = peaks > 1.0
+        if over.any():
+            y = y.copy()
+            y[over] /= peaks[over, None]
         arrays["audio"] = y
     meta = dict(meta or {})
     meta.setdefault("n", len(x))
     meta["spec_scale"] = "log"
+    if audio is not None:
+        meta["clips_rescaled_to_full_scale"] = int(over.sum())
     arrays["meta"] = np.array(json.dumps(meta, default=_json_default, sort_keys=True))
 
     if audio is not None:

@@ -82,3 +82,24 @@ def test_bad_inputs_and_files(tmp_path, arrays) -> None:
     with pytest.raises(FileProblem, match="does not exist"):
         load_samples(tmp_path / "missing")
     assert sample_paths(tmp_path / "a.npz") == (tmp_path / "a.npz", tmp_path / "a")
+
+
+def test_audio_over_full_scale_is_rescaled_and_counted(tmp_path):
+    from gan_tutorial.samples import load_samples, save_samples
+
+    specs = np.zeros((2, 4, 4), np.float32)
+    audio = np.stack([np.linspace(-0.5, 0.5, 100), np.linspace(-8, 8, 100)]).astype(np.float32)
+    path = save_samples(tmp_path / "s", specs, audio, 16000, {"seed": 0})
+    got = load_samples(path)
+    np.testing.assert_allclose(got.audio[0], audio[0])  # in range: untouched
+    assert np.max(np.abs(got.audio[1])) == 1.0
+    assert got.meta["clips_rescaled_to_full_scale"] == 1
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~_umask())
+
+
+def _umask() -> int:
+    import os
+
+    m = os.umask(0)
+    os.umask(m)
+    return m
