@@ -113,8 +113,12 @@ def test_missing_normalizer_names_the_file(tmp_path):
 
 @needs_fluidsynth
 def test_tiny_training_is_deterministic(quick, tmp_path):
-    idx = np.concatenate([np.flatnonzero(quick.split == s)[:n] for s, n in
-                          (("train", 32), ("valid", 8), ("test", 8))])
+    idx = np.concatenate(
+        [
+            np.flatnonzero(quick.split == s)[:n]
+            for s, n in (("train", 32), ("valid", 8), ("test", 8))
+        ]
+    )
     mask = np.zeros(len(quick), bool)
     mask[idx] = True
     small = quick.subset(mask)

@@ -151,3 +151,23 @@ def test_make_lab_serves_jupyterlab(tmp_path):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_code_is_ruff_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.exists():
+        pytest.skip("ruff is not installed in this environment")
+    check = subprocess.run(
+        [str(ruff), "check", "gan_tutorial", "tests", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run(
+        [str(ruff), "format", "--check", "gan_tutorial", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert fmt.returncode == 0, fmt.stdout

@@ -211,7 +211,9 @@ class AudioEvaluator:
         out = []
         with torch.no_grad():
             for i in range(0, len(y), self.batch_size):
-                spec = self.normalizer.transform(spectrogram(y[i : i + self.batch_size], self.spec_config))
+                spec = self.normalizer.transform(
+                    spectrogram(y[i : i + self.batch_size], self.spec_config)
+                )
                 out.append(fn(torch.from_numpy(spec[:, None])).float().numpy())
         if not out:
             return np.zeros((0, 0), dtype=np.float32)
@@ -271,7 +273,9 @@ def _inception_score(p: np.ndarray) -> float:
 # --------------------------------------------------------------------------- training
 def _dataset_sha256(manifest: dict) -> str:
     """One sha256 over the per-array checksums of a dataset manifest."""
-    return hashlib.sha256(json.dumps(manifest.get("sha256", {}), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(manifest.get("sha256", {}), sort_keys=True).encode()
+    ).hexdigest()
 
 
 def _augment(
@@ -292,7 +296,9 @@ def _augment(
         floor = math.log(LOG_EPS)
         for i, k in enumerate(shifts):
             if k:
-                out[i] = torch.cat([out[i].new_full((out.shape[1], k), floor), out[i, :, :-k]], dim=1)
+                out[i] = torch.cat(
+                    [out[i].new_full((out.shape[1], k), floor), out[i, :, :-k]], dim=1
+                )
     return out
 
 
@@ -360,11 +366,17 @@ def train_classifier(
         parts = {}
         for s in ("train", "valid", "test"):
             m = data.split == s
-            spec = spectrogram(data.audio[m], cfg) if m.any() else np.zeros((0, *cfg.shape), np.float32)
+            spec = (
+                spectrogram(data.audio[m], cfg)
+                if m.any()
+                else np.zeros((0, *cfg.shape), np.float32)
+            )
             parts[s] = (torch.from_numpy(spec), torch.from_numpy(data.pitch[m] - PITCH_LOW).long())
         norm = SpecNormalizer.fit(parts["train"][0].numpy())
         x_tr, y_tr = parts["train"]
-        evals = {s: (_normalize_t(parts[s][0], norm)[:, None], parts[s][1]) for s in ("valid", "test")}
+        evals = {
+            s: (_normalize_t(parts[s][0], norm)[:, None], parts[s][1]) for s in ("valid", "test")
+        }
 
         model = PitchClassifier()
         opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -389,13 +401,18 @@ def train_classifier(
                 sched.step()
                 total += float(loss.detach()) * len(idx)
                 n += len(idx)
-            entry = {"epoch": epoch + 1, "loss": total / max(n, 1),
-                     "valid_accuracy": _accuracy(model, *evals["valid"])}
+            entry = {
+                "epoch": epoch + 1,
+                "loss": total / max(n, 1),
+                "valid_accuracy": _accuracy(model, *evals["valid"]),
+            }
             history.append(entry)
             if progress:
-                print(f"epoch {entry['epoch']:3d}/{epochs}  loss {entry['loss']:.4f}  "
-                      f"valid acc {entry['valid_accuracy']:.4f}  ({time.time() - t_train:.0f} s)",
-                      flush=True)
+                print(
+                    f"epoch {entry['epoch']:3d}/{epochs}  loss {entry['loss']:.4f}  "
+                    f"valid acc {entry['valid_accuracy']:.4f}  ({time.time() - t_train:.0f} s)",
+                    flush=True,
+                )
         train_seconds = time.time() - t_train
         train_cpu_seconds = time.process_time() - cpu_train
         model.eval()
@@ -424,12 +441,28 @@ def train_classifier(
         "dataset": {
             "source": source,
             "manifest_sha256": _dataset_sha256(data.manifest),
-            "params": {k: data.manifest.get(k) for k in (
-                "name", "version", "seed", "sr", "n_samples", "programs", "pitches",
-                "velocities", "silence_peak", "count")},
+            "params": {
+                k: data.manifest.get(k)
+                for k in (
+                    "name",
+                    "version",
+                    "seed",
+                    "sr",
+                    "n_samples",
+                    "programs",
+                    "pitches",
+                    "velocities",
+                    "silence_peak",
+                    "count",
+                )
+            },
         },
-        "architecture": {"n_classes": N_CLASSES, "channels": list(CHANNELS),
-                         "embed_dim": EMBED_DIM, "n_bins": SPEC_SIZE},
+        "architecture": {
+            "n_classes": N_CLASSES,
+            "channels": list(CHANNELS),
+            "embed_dim": EMBED_DIM,
+            "n_bins": SPEC_SIZE,
+        },
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "pitch_low": PITCH_LOW,
         "pitch_high": PITCH_HIGH,
@@ -438,9 +471,8 @@ def train_classifier(
         "train_seconds": round(train_seconds, 2),  # wall clock
         "train_cpu_seconds": round(train_cpu_seconds, 2),  # all threads of this process
         "total_seconds": round(time.time() - t0, 2),
-        "command": command or (
-            f"python -m gan_tutorial.torch.classifier --train --epochs {epochs} --seed {seed}"
-        ),
+        "command": command
+        or (f"python -m gan_tutorial.torch.classifier --train --epochs {epochs} --seed {seed}"),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if out_dir is not False:
@@ -453,8 +485,10 @@ def _save(model: PitchClassifier, norm: SpecNormalizer, meta: dict, out_dir: Pat
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / WEIGHTS_NAME
     norm_path, meta_path = _companions(weights)
-    state = {k: (v.float() if v.is_floating_point() else v).detach().clone().contiguous()
-             for k, v in model.state_dict().items()}
+    state = {
+        k: (v.float() if v.is_floating_point() else v).detach().clone().contiguous()
+        for k, v in model.state_dict().items()
+    }
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{weights.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -496,17 +530,27 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--evaluate", action="store_true", help="held-out accuracy of saved weights")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=None, help="weights folder to write (--train) or read (--evaluate); default: packaged")
+    ap.add_argument(
+        "--out",
+        default=None,
+        help="weights folder to write (--train) or read (--evaluate); default: packaged",
+    )
     args = ap.parse_args(argv)
     if args.train:
-        cmd = " ".join(["python -m gan_tutorial.torch.classifier", *(sys.argv[1:] if argv is None else argv)])
+        cmd = " ".join(
+            ["python -m gan_tutorial.torch.classifier", *(sys.argv[1:] if argv is None else argv)]
+        )
         m = train_classifier(seed=args.seed, epochs=args.epochs, out_dir=args.out, command=cmd)
-        print(f"test accuracy {m['test_accuracy']:.4f}  IS {m['test_inception_score']:.2f} "
-              f"({m['test_pitch_classes']} pitch classes)  trained in {m['train_seconds']:.0f} s")
+        print(
+            f"test accuracy {m['test_accuracy']:.4f}  IS {m['test_inception_score']:.2f} "
+            f"({m['test_pitch_classes']} pitch classes)  trained in {m['train_seconds']:.0f} s"
+        )
     else:
         m = evaluate_shipped(args.out)
-        print(f"test accuracy {m['test_accuracy']:.4f} on {m['n']} held-out notes; "
-              f"IS {m['test_inception_score']:.2f} ({m['test_pitch_classes']} pitch classes)")
+        print(
+            f"test accuracy {m['test_accuracy']:.4f} on {m['n']} held-out notes; "
+            f"IS {m['test_inception_score']:.2f} ({m['test_pitch_classes']} pitch classes)"
+        )
     return 0
 
 

@@ -214,7 +214,9 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
             real_s, fake_s = D(torch.cat([real, fake])).split(bs)
             ld = d_loss(kind, real_s, fake_s, rt, ft)
             if cfg.loss == "wgan-gp":
-                penalty = gradient_penalty if cfg.gp_variant == "per-sample" else gradient_penalty_source
+                penalty = (
+                    gradient_penalty if cfg.gp_variant == "per-sample" else gradient_penalty_source
+                )
                 gp = penalty(D, real, fake, cfg.gp_weight)
                 ld_total = ld + gp
             else:
