@@ -116,3 +116,20 @@ def test_play_returns_an_inline_player():
     assert silent.data[:4] == b"RIFF"
     box = audio.play_many(np.stack([harmonic_note(220.0), harmonic_note(330.0)]), labels=["a", "b"])
     assert len(box.children) == 2
+
+
+def test_atomic_write_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "ckpt.bin"
+    audio.atomic_write_bytes(target, b"good")
+
+    def fail(src, dst):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="simulated"):
+        audio.atomic_write_bytes(target, b"half")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"good"
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.bin"]

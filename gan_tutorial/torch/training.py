@@ -12,9 +12,9 @@ Checkpoints contain only tensors, numbers, strings, lists and dicts, so they loa
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..audio import atomic_write_bytes
 from ..errors import FileProblem
 from ..training import LivePlot, LossHistory, check_finite, every
 from .data import batches
@@ -176,26 +177,14 @@ def _payload(state: GANState) -> dict[str, Any]:
 def save_checkpoint(path: str | os.PathLike, state: GANState) -> Path:
     """Save ``state`` to ``path`` atomically; returns the path.
 
-    ``torch.save`` writes to a temporary file in the same folder, which is flushed to
-    disk and then renamed over ``path`` with ``os.replace`` (atomic on one filesystem).
-    A crash or an exception while saving leaves the previous checkpoint untouched and no
-    temporary file behind.
+    ``torch.save`` serialises into memory; :func:`gan_tutorial.audio.atomic_write_bytes`
+    writes a temporary file in the same folder, flushes it to disk and renames it over
+    ``path`` with ``os.replace`` (atomic on one filesystem). A crash or an exception while
+    saving leaves the previous checkpoint untouched and no temporary file behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = _payload(state)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    buf = io.BytesIO()
+    torch.save(_payload(state), buf)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
