@@ -82,9 +82,13 @@ def embed(evaluator: Any, audio: np.ndarray, sr: int) -> Embedded:
     y = np.asarray(audio, dtype=np.float32)
     if y.ndim != 2 or len(y) == 0:
         raise ValueError(f"audio must be a non-empty (N, T) batch, got shape {y.shape}.")
+    if hasattr(evaluator, "features_and_probs"):  # one network pass instead of two
+        feats, probs = evaluator.features_and_probs(y, sr)
+    else:
+        feats, probs = evaluator.features(y, sr), evaluator.probs(y, sr)
     return Embedded(
-        features=np.asarray(evaluator.features(y, sr), dtype=np.float64),
-        probs=np.asarray(evaluator.probs(y, sr), dtype=np.float64),
+        features=np.asarray(feats, dtype=np.float64),
+        probs=np.asarray(probs, dtype=np.float64),
         centroid_hz=metrics.audio_features(y, int(sr))["centroid_hz"],
     )
 

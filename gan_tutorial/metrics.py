@@ -26,7 +26,7 @@ import csv
 import math
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,8 @@ __all__ = [
     "bhattacharyya_coefficient",
     "bhattacharyya_distance",
     "distinct_pitches",
+    "format_pitch_table",
+    "pitch_summary",
     "dominant_frequency",
     "fid_from_features",
     "fid_infinity",
@@ -737,6 +739,32 @@ def distinct_pitches(audio: Any, sr: int) -> int:
     midi = np.asarray(hz_to_midi(dominant_frequency(audio, sr)))
     midi = midi[np.isfinite(midi)]
     return int(np.unique(np.round(midi)).size)
+
+
+def pitch_summary(audio: Any, sr: int, reference_pitches: Any) -> dict[str, float]:
+    """Chapter 22's pitch check of one set of clips ``(N, T)``.
+
+    ``within_semitone`` / ``within_25_cents``: share of clips whose dominant frequency is
+    that close to a reference MIDI pitch; ``distinct_pitches``: see :func:`distinct_pitches`.
+    """
+    return {
+        "within_semitone": pitch_match_share(audio, sr, reference_pitches, 1.0),
+        "within_25_cents": pitch_match_share(audio, sr, reference_pitches, 0.25),
+        "distinct_pitches": distinct_pitches(audio, sr),
+    }
+
+
+def format_pitch_table(rows: Mapping[str, Mapping[str, float]]) -> str:
+    """``{set name: pitch_summary(...)}`` as an aligned text table (shares in percent)."""
+    lines = [
+        f"{'clips':22s} {'within 1 semitone':>18s} {'within 25 cents':>16s} {'distinct pitches':>17s}"
+    ]
+    for name, r in rows.items():
+        lines.append(
+            f"{name:22s} {r['within_semitone']:18.1%} {r['within_25_cents']:16.1%} "
+            f"{r['distinct_pitches']:17d}"
+        )
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- listening tests

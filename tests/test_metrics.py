@@ -505,3 +505,17 @@ def test_no_framework_imports() -> None:
             np.random.default_rng(0).standard_normal((50, 3)),
             np.random.default_rng(1).standard_normal((50, 3)),
         )
+
+
+def test_pitch_summary_and_table():
+    sr = 16000
+    t = np.arange(sr) / sr
+    a4 = np.sin(2 * np.pi * 440.0 * t)
+    detuned = np.sin(2 * np.pi * 440.0 * 2 ** (0.6 / 12) * t)  # 60 cents sharp
+    clips = np.stack([a4, a4, detuned]).astype(np.float32)
+    s = M.pitch_summary(clips, sr, [69])
+    assert s["within_semitone"] == 1.0
+    assert abs(s["within_25_cents"] - 2 / 3) < 1e-9
+    assert s["distinct_pitches"] == 2  # 69 and 69.6 round to different pitches
+    table = M.format_pitch_table({"tones": s})
+    assert "tones" in table and "66.7%" in table and "100.0%" in table

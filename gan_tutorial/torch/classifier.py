@@ -240,6 +240,21 @@ class AudioEvaluator:
         p /= p.sum(axis=1, keepdims=True)
         return p.astype(np.float32)
 
+    def features_and_probs(self, audio: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
+        """Both :meth:`features` and :meth:`probs` from one pass of the network."""
+        self.model.eval()
+
+        def embed_and_logits(x: torch.Tensor) -> torch.Tensor:
+            e = self.model.embed(x)
+            return torch.cat([e, self.model.head(e)], dim=1)  # forward() is head(embed(x))
+
+        both = self._batched(audio, sr, embed_and_logits)
+        if not both.size:
+            return np.zeros((0, EMBED_DIM), np.float32), np.zeros((0, N_CLASSES), np.float32)
+        z = both[:, EMBED_DIM:].astype(np.float64)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        return both[:, :EMBED_DIM], (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+
     def predict_pitch(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
         """(N, T) audio -> (N,) int64 predicted MIDI pitch."""
         return (self.logits(audio, sr).argmax(axis=1) + self.pitch_low).astype(np.int64)
@@ -263,11 +278,10 @@ def _read_meta(path: Path) -> dict:
 
 
 def _inception_score(p: np.ndarray) -> float:
-    """exp(E_x KL(p(y|x) || p(y))) of softmax rows ``p`` (N, K)."""
-    p = np.asarray(p, dtype=np.float64)
-    py = p.mean(axis=0, keepdims=True)
-    kl = np.sum(p * (np.log(p + 1e-12) - np.log(py + 1e-12)), axis=1)
-    return float(np.exp(kl.mean()))
+    """exp(E_x KL(p(y|x) || p(y))) of softmax rows ``p`` (N, K), in one part."""
+    from ..metrics import inception_score
+
+    return inception_score(np.asarray(p, dtype=np.float64), splits=1)[0]
 
 
 # --------------------------------------------------------------------------- training

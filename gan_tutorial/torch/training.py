@@ -29,6 +29,7 @@ from ..errors import FileProblem
 from ..training import LivePlot, LossHistory, check_finite, every
 from .data import batches
 from .losses import d_loss, g_loss
+from .tricks import make_optimizers
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -110,14 +111,8 @@ def new_state(
     **extra: Any,
 ) -> GANState:
     """A :class:`GANState` with DCGAN Adam optimisers (``betas=(0.5, 0.999)``)."""
-    return GANState(
-        G,
-        D,
-        torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas),
-        torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas),
-        seed=seed,
-        extra=dict(extra),
-    )
+    opt_g, opt_d = make_optimizers(G, D, lr_g, lr_d, betas)
+    return GANState(G, D, opt_g, opt_d, seed=seed, extra=dict(extra))
 
 
 def train_step(
