@@ -9,16 +9,39 @@ Framework-free (numpy + librosa + soundfile). Conventions:
 
 from __future__ import annotations
 
-import io
 import os
 import struct
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import AudioFileError, FileProblem
+from .io import atomic_write_bytes, npz_bytes, peak_normalize, wav_bytes
+
+__all__ = [
+    "LOG_EPS",
+    "N_SAMPLES",
+    "SILENCE_PEAK",
+    "SR",
+    "SpecConfig",
+    "SpecNormalizer",
+    "atomic_write_bytes",
+    "feature_convergence",
+    "fix_length",
+    "load_audio",
+    "logmel",
+    "peak_normalize",
+    "play",
+    "play_many",
+    "resample",
+    "save_wav",
+    "spectral_convergence",
+    "spectrogram",
+    "spectrogram_to_audio",
+    "stft_magnitude",
+    "wav_bytes",
+]
 
 SR = 16000
 N_SAMPLES = 16384  # 1.024 s at 16 kHz, the length NSynth-style clips are cut to
@@ -60,17 +83,22 @@ def load_audio(
     path: str | os.PathLike,
     sr: int = SR,
     *,
-    allow_silent: bool = False,
+    offset: float = 0.0,
     duration: float | None = None,
+    allow_silent: bool = False,
 ) -> np.ndarray:
     """Load any sample rate and channel count as mono float32 at ``sr`` Hz.
 
-    Returns a 1-D array. Raises :class:`AudioFileError` (a ``ValueError``) naming the
-    file when it is missing, empty, truncated, not audio, non-finite, or silent
-    (peak below -80 dBFS; pass ``allow_silent=True`` to accept silence).
+    Reads ``duration`` seconds (to the end when ``None``) from ``offset`` seconds; only
+    that span is decoded. Returns a 1-D array. Raises :class:`AudioFileError` (a
+    ``ValueError``) naming the file when it is missing, empty, truncated, not audio,
+    non-finite, silent (peak below -80 dBFS; pass ``allow_silent=True`` to accept
+    silence) or shorter than ``offset``.
     """
     import soundfile as sf
 
+    if offset < 0 or (duration is not None and duration <= 0):
+        raise ValueError(f"need offset >= 0 and duration > 0, got {offset=} {duration=}.")
     p = Path(path)
     if not p.exists():
         raise AudioFileError(p, "file does not exist.", "check the path and the dataset root.")
@@ -80,10 +108,21 @@ def load_audio(
         raise AudioFileError(p, "file is empty (0 bytes).", "re-download or re-export the file.")
     _check_wav_header(p)
     try:
-        frames = None if duration is None else int(duration * sf.info(str(p)).samplerate)
-        y, file_sr = sf.read(
-            str(p), dtype="float32", always_2d=True, frames=-1 if frames is None else max(frames, 1)
-        )
+        start, frames = 0, -1
+        if offset or duration is not None:
+            info = sf.info(str(p))
+            start = int(round(offset * info.samplerate))
+            if duration is not None:
+                frames = max(1, int(round(duration * info.samplerate)))
+            if offset and start >= info.frames:
+                raise AudioFileError(
+                    p,
+                    f"offset {offset} s is past the end of the recording ({info.duration:.2f} s).",
+                    "use an offset below the file's duration.",
+                )
+        y, file_sr = sf.read(str(p), start=start, frames=frames, dtype="float32", always_2d=True)
+    except AudioFileError:
+        raise
     except Exception as exc:  # soundfile raises LibsndfileError / RuntimeError
         raise AudioFileError(
             p,
@@ -101,10 +140,11 @@ def load_audio(
     if file_sr != sr:
         y = resample(y, file_sr, sr)
     if not allow_silent and float(np.max(np.abs(y))) < SILENCE_PEAK:
+        span = f" from {offset} s for {duration} s" if offset or duration is not None else ""
         raise AudioFileError(
             p,
-            "is silent (peak below -80 dBFS).",
-            "drop it from the dataset, or pass allow_silent=True.",
+            f"is silent{span} (peak below -80 dBFS).",
+            "drop it from the dataset, pick another offset, or pass allow_silent=True.",
         )
     return y.astype(np.float32, copy=False)
 
@@ -131,12 +171,6 @@ def fix_length(y: np.ndarray, n: int, *, where: str = "start") -> np.ndarray:
         (0, n - t) if where == "start" else ((n - t) // 2, n - t - (n - t) // 2)
     ]
     return np.pad(y, pad)
-
-
-def peak_normalize(y: np.ndarray, peak: float = 0.9) -> np.ndarray:
-    """Scale each clip (last axis) so its peak is ``peak``; silent clips stay silent."""
-    m = np.max(np.abs(y), axis=-1, keepdims=True)
-    return (y * (peak / np.maximum(m, 1e-8))).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- features
@@ -321,7 +355,7 @@ class SpecNormalizer:
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)
-        atomic_write_bytes(path, _npz_bytes(mean=self.mean, std=self.std, clip_std=self.clip_std))
+        atomic_write_bytes(path, npz_bytes(mean=self.mean, std=self.std, clip_std=self.clip_std))
         return path
 
     @classmethod
@@ -338,51 +372,6 @@ class SpecNormalizer:
 
 
 # --------------------------------------------------------------------------- files and playback
-def _npz_bytes(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file and ``os.replace``: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def wav_bytes(y: np.ndarray, sr: int = SR) -> bytes:
-    """16-bit PCM WAV bytes of a mono clip (values clipped to [-1, 1])."""
-    import soundfile as sf
-
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim != 1:
-        raise ValueError(f"wav_bytes expects a mono 1-D clip, got shape {y.shape}.")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("audio contains NaN or infinite samples; refusing to write it.")
-    buf = io.BytesIO()
-    sf.write(buf, np.clip(y, -1.0, 1.0), sr, format="WAV", subtype="PCM_16")
-    return buf.getvalue()
-
-
 def save_wav(path: str | os.PathLike, y: np.ndarray, sr: int = SR) -> Path:
     """Write a mono clip as 16-bit WAV (atomically, creating folders). Returns the path."""
     return atomic_write_bytes(path, wav_bytes(y, sr))
@@ -406,7 +395,7 @@ def play_many(clips: np.ndarray, sr: int = SR, labels: list[str] | None = None):
     for i, y in enumerate(clips):
         label = labels[i] if labels else f"clip {i}"
         player = w.Audio(
-            value=wav_bytes(np.asarray(y, np.float32) / max(np.max(np.abs(y)), 1e-8) * 0.9, sr),
+            value=wav_bytes(y, sr, normalize=True),
             format="wav",
             autoplay=False,
             loop=False,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import metrics
+from .tables import markdown_table, text_table
 
 __all__ = [
     "COLUMNS",
@@ -210,21 +211,11 @@ def format_table(rows: Sequence[dict[str, Any]], markdown: bool = False) -> str:
     body = [[_cells(r)[key] for key, _ in COLUMNS] for r in rows]
     notes = _footnotes(rows)
     if markdown:  # '*' escaped so it is not read as emphasis or a bullet
-        esc = [[c.replace("*", "\\*") for c in cells] for cells in body]
-        lines = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
-        lines += ["| " + " | ".join(cells) + " |" for cells in esc]
-        for note in notes:
-            lines += ["", note.replace("*", "\\*")]
-        return "\n".join(lines) + "\n"
-    widths = [max(len(t), *(len(b[i]) for b in body)) for i, t in enumerate(titles)]
-
-    def line(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest])
-
-    out = [line(titles), "  ".join("-" * w for w in widths), *(line(b) for b in body)]
-    return "\n".join(out + notes)
+        return (
+            "\n\n".join([markdown_table(titles, body), *(n.replace("*", "\\*") for n in notes)])
+            + "\n"
+        )
+    return "\n".join([text_table(titles, body), *notes])
 
 
 _CSV_FIELDS = (

@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .audio import SR, SpecNormalizer, atomic_write_bytes, save_wav
+from .audio import SR, SpecNormalizer, save_wav
 from .errors import FileProblem
+from .io import atomic_write_bytes, peak_normalize
 
 __all__ = ["FORMAT", "SampleSet", "load_samples", "sample_paths", "save_samples"]
 
@@ -122,11 +123,10 @@ def save_samples(
         # Griffin-Lim from an untrained or diverging generator can exceed full scale; such
         # clips are scaled down to a peak of 1 (counted in meta) so the file keeps its
         # documented [-1, 1] range.
-        peaks = np.max(np.abs(y), axis=1)
-        over = peaks > 1.0
+        over = np.max(np.abs(y), axis=1) > 1.0
         if over.any():
             y = y.copy()
-            y[over] /= peaks[over, None]
+            y[over] = peak_normalize(y[over], 1.0)
         arrays["audio"] = y
     meta = dict(meta or {})
     meta.setdefault("n", len(x))
@@ -138,9 +138,9 @@ def save_samples(
     if audio is not None:
         stem = npz_path.stem
         for i, clip in enumerate(arrays["audio"]):
-            if normalize_wav:
-                clip = clip * (0.9 / max(float(np.max(np.abs(clip))), 1e-8))
-            save_wav(folder / f"{stem}_{i:03d}.wav", clip, sr)
+            save_wav(
+                folder / f"{stem}_{i:03d}.wav", peak_normalize(clip) if normalize_wav else clip, sr
+            )
         pattern = re.compile(rf"{re.escape(stem)}_(\d+)\.wav")
         for old in folder.glob(f"{stem}_*.wav"):
             m = pattern.fullmatch(old.name)

@@ -18,11 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .seeding import as_generator
+
 __all__ = ["mode_centers", "mode_metrics", "plot_toy", "ring_of_gaussians"]
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def mode_centers(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
@@ -42,9 +40,10 @@ def ring_of_gaussians(
 ) -> np.ndarray:
     """``n`` samples from the ring mixture (uniform over modes), shape ``(n, 2)`` float32.
 
-    ``rng`` is a ``numpy.random.Generator`` (advanced in place) or a seed.
+    ``rng`` is a ``numpy.random.Generator`` (advanced in place), a seed, or ``None``
+    (seed 0; see :mod:`gan_tutorial.seeding`).
     """
-    g = _rng(rng)
+    g = as_generator(rng)
     centers = mode_centers(n_modes, radius)
     idx = g.integers(0, n_modes, size=n)
     return (centers[idx] + std * g.standard_normal((n, 2))).astype(np.float32)

@@ -13,10 +13,8 @@ No deep-learning framework is imported here: generators are passed in as callabl
 from __future__ import annotations
 
 import csv
-import io
 import os
 import time
-import wave
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,36 +22,10 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from gan_tutorial.metrics import CRITERIA, RATING_COLUMNS, SOURCES
+from gan_tutorial.io import wav_bytes
+from gan_tutorial.metrics.ratings import CRITERIA, RATING_COLUMNS, SOURCES
 
 __all__ = ["LatentExplorer", "ListeningTest", "TrickToggler", "slerp", "wav_bytes"]
-
-
-def wav_bytes(audio: Any, sr: int, normalize: bool = False) -> bytes:
-    """16-bit PCM mono WAV file contents of a ``(T,)`` float clip in [-1, 1] at ``sr`` Hz.
-
-    Values outside [-1, 1] are clipped; ``normalize=True`` first scales the peak to 0.9
-    (so loudness does not give away the source in a listening test).
-    """
-    x = np.asarray(audio, dtype=np.float64).squeeze()
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"audio must be one mono clip of shape (T,), got {np.shape(audio)}.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("audio contains NaN or infinite samples; check the generator output.")
-    if not isinstance(sr, int | np.integer) or sr <= 0:
-        raise ValueError(f"sr must be a positive integer sample rate in Hz, got {sr!r}.")
-    if normalize:
-        peak = np.max(np.abs(x))
-        if peak > 0:
-            x = x * (0.9 / peak)
-    pcm = np.round(np.clip(x, -1.0, 1.0) * 32767).astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as wf:
-        wf.setnchannels(1)
-        wf.setsampwidth(2)
-        wf.setframerate(int(sr))
-        wf.writeframes(pcm.tobytes())
-    return buf.getvalue()
 
 
 class _Displayable:

@@ -36,11 +36,11 @@ def test_wav_bytes_round_trip() -> None:
     with wave.open(io.BytesIO(data)) as wf:
         assert (wf.getnchannels(), wf.getsampwidth(), wf.getframerate()) == (1, 2, SR)
         pcm = np.frombuffer(wf.readframes(wf.getnframes()), dtype="<i2")
-    np.testing.assert_allclose(pcm / 32767, clip, atol=1 / 32767)
+    np.testing.assert_allclose(pcm / 32768, clip, atol=1 / 32768)
     loud = GW.wav_bytes(clip, SR, normalize=True)
     with wave.open(io.BytesIO(loud)) as wf:
         peak = np.abs(np.frombuffer(wf.readframes(wf.getnframes()), dtype="<i2")).max()
-    assert abs(peak / 32767 - 0.9) < 1e-3
+    assert abs(peak / 32768 - 0.9) < 1e-3
     with pytest.raises(ValueError, match="NaN"):
         GW.wav_bytes(np.array([0.0, np.nan]), SR)
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import N_SAMPLES, SR, atomic_write_bytes
+from ..audio import N_SAMPLES, SR
 from ..config import Profile
 from ..config import profile as active_profile
+from ..io import atomic_write_bytes, npz_bytes, peak_normalize
 
 DATA_VERSION = 1
 SPLITS = ("train", "valid", "test")
@@ -62,11 +63,7 @@ def _key(params: dict) -> str:
 
 
 def _save(folder: Path, arrays: dict[str, np.ndarray], manifest: dict) -> None:
-    import io
-
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    atomic_write_bytes(folder / "arrays.npz", buf.getvalue())
+    atomic_write_bytes(folder / "arrays.npz", npz_bytes(**arrays))
     manifest["sha256"] = {k: _sha256(v) for k, v in arrays.items()}
     atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
 
@@ -214,7 +211,7 @@ def _build_nsynth(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], 
             clips.append(y)
             kept.append((prog, pitch, vel))
     audio = np.stack(clips)
-    audio *= 0.9 / np.max(np.abs(audio))
+    audio = peak_normalize(audio, 0.9, axis=None)  # one gain for the whole set
     # the gain changed levels: drop what is still near-silent after it
     loud = np.max(np.abs(audio), axis=1) >= params["silence_peak"]
     dropped += [

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import TrainingDiverged
+from ..tables import text_table
 from ..toy import mode_metrics, ring_of_gaussians
 from ..tricks import SMOOTHING_MODES, TTUR, label_targets
 from .losses import d_loss, g_loss, gradient_penalty, gradient_penalty_source
@@ -330,12 +331,7 @@ def ablation_table(rows: list[dict[str, Any]]) -> str:
                 str(sum(bool(r.get("diverged")) for r in rs)),
             )
         )
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-
-    def fmt(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([fmt(header), fmt(tuple("-" * w for w in widths)), *map(fmt, lines)])
+    return text_table(header, lines)
 
 
 def config_dict(cfg: ToyConfig) -> dict[str, Any]:
