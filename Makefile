@@ -1,19 +1,37 @@
-# Two commands: `make lab` and `make test`. Both create .venv from requirements.lock when
-# it is missing or older than the lock, install this package editable and register the
-# course's Jupyter kernel.
+# Two commands: `make lab` and `make test`. Both create the virtual environment from the lock
+# when it is missing or older than the lock, install this package editable and register the
+# course's Jupyter kernel. GPU=1 uses a separate environment with CUDA builds (see below).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 PROFILE ?= quick
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_FLAGS ?=
+# Unit tests run on this many worker processes (pytest-xdist); 0 runs them in one process.
+JOBS ?= 2
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test unit notebooks lint strip lock clean-data check-fluidsynth venv gpu-notebooks
+# CPU (default): .venv from requirements.lock (Linux x86_64 and macOS arm64).
+# GPU=1: .venv-gpu from requirements-gpu.lock (Linux x86_64, NVIDIA driver >= 580): torch's
+# CUDA 13 build and tensorflow[and-cuda] (CUDA 12 libraries as pip packages).
+GPU ?=
+ifeq ($(GPU),1)
+VENV := .venv-gpu
+LOCK := requirements-gpu.lock
+KERNEL_NAME := gan-tutorial-gpu
+KERNEL_LABEL := GAN tutorial (.venv-gpu, CUDA)
+else
+VENV := .venv
+LOCK := requirements.lock
+KERNEL_NAME := gan-tutorial
+KERNEL_LABEL := GAN tutorial (.venv)
+endif
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test unit notebooks lint strip lock lock-cpu lock-gpu clean-data check-fluidsynth \
+  check-gpu venv gpu-notebooks
 
 venv: $(STAMP)
 
@@ -27,49 +45,89 @@ check-fluidsynth:
 	  echo "then run make again."; \
 	  exit 1; }
 
-$(STAMP): requirements.lock pyproject.toml | check-fluidsynth
+# The lock names PyTorch's wheel index (--extra-index-url) for torch. pip asks every index for
+# every package it installs, so the install runs in two passes: every pin except torch (PyPI
+# only), then the whole lock, where only torch is still missing. A slow or unreachable PyTorch
+# index then costs one lookup, not one per package.
+$(STAMP): $(LOCK) pyproject.toml | check-fluidsynth
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)" || { \
 	  echo "Python 3.11 is required (found $$($(PYTHON) --version)). Set PYTHON=/path/to/python3.11."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r <(grep -v -e '^--extra-index-url' -e '^torch==' $(LOCK))
+	$(BIN)/python -m pip install --quiet --no-deps -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name gan-tutorial --display-name "GAN tutorial (.venv)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_LABEL)" >/dev/null
 	-@git config --local filter.nbstripout.clean >/dev/null 2>&1 || $(BIN)/nbstripout --install >/dev/null 2>&1
 	@touch $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
 
-# Every test: unit tests, then every notebook through nbval in the quick profile.
-test: $(STAMP)
-	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests notebooks \
-	  --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -p no:cacheprovider $(PYTEST_FLAGS)
+# Every test: unit tests (on $(JOBS) workers), then every notebook through nbval in PROFILE
+# (quick by default), one at a time: later notebooks read what earlier ones wrote.
+test: unit notebooks
+
+# pytest exits 5 when PYTEST_FLAGS (say -k) selects nothing in one half; that half passes.
+NOTHING_SELECTED_IS_OK = || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests selected here)" || exit $$rc; }
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -p no:cacheprovider $(PYTEST_FLAGS)
+	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests -p no:cacheprovider \
+	  $(if $(filter-out 0,$(JOBS)),-n $(JOBS)) $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
 
 notebooks: $(STAMP)
 	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest notebooks \
-	  --nbval-lax --nbval-current-env --nbval-cell-timeout=3000 -p no:cacheprovider --durations=0 $(PYTEST_FLAGS)
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=3000 -p no:cacheprovider --durations=0 \
+	  $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
 
-# The gpu profile: larger data and longer runs (run on a machine with a GPU).
+# Fails with a message unless torch sees a CUDA device; prints what both frameworks see.
+check-gpu: $(STAMP)
+	$(BIN)/python -c "import sys, torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda, 'available:', torch.cuda.is_available()); sys.exit(0 if torch.cuda.is_available() else 'torch sees no CUDA device: check nvidia-smi (CUDA 13 builds need driver >= 580) and that GPU=1 is set')"
+	$(BIN)/python -c "import tensorflow as tf; print('tensorflow', tf.__version__, 'GPUs:', tf.config.list_physical_devices('GPU'))"
+
+# The gpu profile (larger data, longer runs) on the CUDA environment.
 gpu-notebooks:
-	$(MAKE) notebooks PROFILE=gpu
+	$(MAKE) check-gpu notebooks GPU=1 PROFILE=gpu
 
 lint: $(STAMP)
 	$(BIN)/ruff check gan_tutorial tests notebooks
 	$(BIN)/ruff format --check gan_tutorial tests
+	$(BIN)/mypy
 
 strip: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-# Regenerate the lock from requirements.in in a throwaway venv.
-lock:
-	rm -rf /tmp/gan-tutorial-lock && $(PYTHON) -m venv /tmp/gan-tutorial-lock
-	/tmp/gan-tutorial-lock/bin/pip install --quiet -r requirements.in
-	{ echo "# Generated by 'make lock' from requirements.in. Do not edit by hand."; \
-	  /tmp/gan-tutorial-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+# Regenerate the locks from requirements.in / requirements-gpu.in with uv (from .venv). uv needs
+# torch's wheel metadata from PyTorch's index; where that index is unreachable, point the
+# resolver at a folder that holds the +cpu wheel instead:
+#   make lock TORCH_SOURCE="--find-links /path/to/wheels"
+# Hashes are left out: the +cpu wheel's hash can only come from PyTorch's index, and pip's
+# hash-checking mode is all or nothing.
+PYPI_INDEX := https://pypi.org/simple
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_SOURCE ?= --extra-index-url $(TORCH_CPU_INDEX)
+UV_COMPILE = .venv/bin/uv pip compile --no-config --python-version 3.11 \
+  --index-url $(PYPI_INDEX) --index-strategy unsafe-best-match --no-header --quiet
+NO_FRAMEWORK_LINES := grep -v -E '^(--extra-index-url|torch==|tensorflow(-cpu)?==)'
+
+lock: lock-cpu lock-gpu
+
+lock-cpu:
+	cp requirements.lock /tmp/gan-tutorial.lock
+	$(UV_COMPILE) --universal $(TORCH_SOURCE) requirements.in -o /tmp/gan-tutorial.lock
+	{ echo "# Generated by 'make lock' from requirements.in (uv pip compile --universal, Python 3.11)."; \
+	  echo "# Installs on Linux x86_64 (CPU torch from PyTorch's index below) and macOS arm64. Do not edit by hand."; \
+	  echo "--extra-index-url $(TORCH_CPU_INDEX)"; \
+	  cat /tmp/gan-tutorial.lock; } > requirements.lock
+
+lock-gpu:
+	cp requirements-gpu.lock /tmp/gan-tutorial-gpu.lock 2>/dev/null || true
+	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-gpu.in \
+	  <($(NO_FRAMEWORK_LINES) requirements.in) -c <($(NO_FRAMEWORK_LINES) requirements.lock) \
+	  --no-annotate -o /tmp/gan-tutorial-gpu.lock
+	{ echo "# Generated by 'make lock' from requirements-gpu.in and requirements.in (uv pip compile, Linux x86_64,"; \
+	  echo "# Python 3.11), with every shared pin equal to requirements.lock. Do not edit by hand."; \
+	  cat /tmp/gan-tutorial-gpu.lock; } > requirements-gpu.lock
 
 clean-data:
 	rm -rf data/cache notebooks/outputs

@@ -49,20 +49,22 @@ def test_notebook_header_states_goals_run_time_and_profile(path):
     nb = json.loads(path.read_text())
     first = "".join(nb["cells"][0]["source"])
     assert "What you will learn" in first, f"{path.name}: header lacks 'What you will learn'"
-    assert "Run time" in first and "laptop" in first and "quick" in first, path.name
+    for word in ("Run time", "laptop", "quick"):
+        assert word in first, f"{path.name}: header lacks {word!r}"
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert "config.profile()" in code and "print(PROFILE)" in code, (
-        f"{path.name}: must print the profile"
-    )
+    for call in ("config.profile()", "print(PROFILE)"):
+        assert call in code, f"{path.name}: must print the profile ({call} missing)"
     headings = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert "## Setup" in headings and "What went wrong" in headings, path.name
+    for heading in ("## Setup", "What went wrong"):
+        assert heading in headings, f"{path.name}: no {heading!r} section"
 
 
 def test_profiles_scale_up_and_reject_unknown(monkeypatch):
     q, lap, gpu = (config.profile(n) for n in config.PROFILES)
     assert q.gan_steps < lap.gan_steps < gpu.gan_steps
     assert len(q.nsynth_pitches) <= len(lap.nsynth_pitches) <= len(gpu.nsynth_pitches)
-    assert gpu.spec_size == 128 and lap.spec_size == 64
+    assert gpu.spec_size == 128
+    assert lap.spec_size == 64
     monkeypatch.setenv(config.ENV_VAR, "quick")
     assert config.profile().name == "quick"
     monkeypatch.delenv(config.ENV_VAR)
@@ -74,7 +76,8 @@ def test_profiles_scale_up_and_reject_unknown(monkeypatch):
 
 def test_laptop_profile_meets_the_dataset_floor():
     p = config.profile("laptop")
-    assert len(p.nsynth_programs) >= 8 and len(p.nsynth_velocities) >= 3
+    assert len(p.nsynth_programs) >= 8
+    assert len(p.nsynth_velocities) >= 3
     assert max(p.nsynth_pitches) - min(p.nsynth_pitches) >= 24  # two octaves
 
 
@@ -143,7 +146,8 @@ def test_make_lab_serves_jupyterlab(tmp_path):
                     pytest.fail(f"make lab exited early:\n{proc.stdout.read().decode()}")
                 time.sleep(1)
         assert body, "JupyterLab did not answer within 90 s"
-        assert status == 200 and "JupyterLab" in body
+        assert status == 200
+        assert "JupyterLab" in body
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
