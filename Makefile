@@ -131,3 +131,19 @@ lock-gpu:
 
 clean-data:
 	rm -rf data/cache notebooks/outputs
+
+# The course website (Sphinx + myst-nb + sphinx-book-theme, configured in book/): executes
+# every notebooks/[0-9]*.ipynb in PROFILE (quick by default; the published site uses
+# PROFILE=laptop), caches executed notebooks in build/book/<profile>/jupyter_cache (a rebuild
+# re-runs only notebooks whose code changed) and writes build/book/<profile>/html/.
+BOOK_DIR = build/book/$(PROFILE)
+BOOK_FLAGS ?=
+.PHONY: book book-clean
+
+book: $(STAMP)
+	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/sphinx-build -b html \
+	  -d $(BOOK_DIR)/doctrees book $(BOOK_DIR)/html $(BOOK_FLAGS)
+	@echo "The site: $(BOOK_DIR)/html/index.html"
+
+book-clean:
+	rm -rf $(BOOK_DIR)

@@ -1,0 +1,104 @@
+"""Sphinx configuration of the course site (Sphinx + myst-nb + sphinx-book-theme).
+
+Build it with ``make book`` (``PROFILE=quick|laptop|gpu``). myst-nb executes every notebook
+in ``notebooks/`` (reached through the ``book/notebooks`` symlink, so the kernel's working
+directory is ``notebooks/`` and outputs land in ``notebooks/outputs/``), caches the executed
+notebooks with jupyter-cache (one cache per profile) and renders their outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE / "_ext"))
+
+import course_site  # noqa: E402
+
+PROFILE = os.environ.get("GAN_TUTORIAL_PROFILE", "laptop")
+# The notebook kernels inherit this environment.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _repository_url() -> str:
+    """The GitHub repository: $BOOK_REPOSITORY_URL, GitHub Actions' variables, or git's origin."""
+    if url := os.environ.get("BOOK_REPOSITORY_URL"):
+        return url
+    if repo := os.environ.get("GITHUB_REPOSITORY"):
+        return f"{os.environ.get('GITHUB_SERVER_URL', 'https://github.com')}/{repo}"
+    try:
+        url = subprocess.run(
+            ["git", "remote", "get-url", "origin"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    if url.startswith("git@github.com:"):
+        url = "https://github.com/" + url.split(":", 1)[1]
+    return url.removesuffix(".git") if "github.com" in url else ""
+
+
+project = "GANs for music and audio"
+author = "the course authors"
+copyright = "the course authors"
+html_title = "GANs for music and audio"
+
+extensions = ["myst_nb", "course_site"]
+root_doc = "index"
+include_patterns = ["index.md", "instructors.md", "notebooks/[0-9]*.ipynb"]
+exclude_patterns = ["_build", "notebooks/outputs", "notebooks/figures", "**/.ipynb_checkpoints"]
+if not (ROOT / "docs" / "instructors.md").exists():
+    exclude_patterns.append("instructors.md")
+suppress_warnings = ["toc.empty_glob"]  # the instructors' toctree is empty without that page
+
+# --- notebook execution (myst-nb + jupyter-cache) ---------------------------------------
+nb_execution_mode = os.environ.get("BOOK_EXECUTION_MODE", "cache")
+nb_execution_cache_path = str(ROOT / "build" / "book" / PROFILE / "jupyter_cache")
+nb_execution_timeout = int(os.environ.get("BOOK_CELL_TIMEOUT", "3000"))  # s per cell (laptop)
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_in_temp = False  # run in notebooks/: the notebooks write notebooks/outputs/
+nb_merge_streams = True
+nb_output_stderr = "remove"  # library warnings (TensorFlow, numba) are noise on a web page
+nb_ipywidgets_js = {}  # widgets need a live kernel; no CDN scripts on a static page
+
+myst_enable_extensions = ["dollarmath", "amsmath", "substitution", "colon_fence", "html_image"]
+myst_substitutions = {
+    "notebook_table": course_site.notebook_table(ROOT),
+    "listen_strip": course_site.listen_strip(ROOT),
+    "profile": PROFILE,
+}
+
+# --- HTML ----------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_static_path = ["_static", str(ROOT / "docs" / "audio")]
+html_css_files = ["course.css"]
+html_last_updated_fmt = ""
+REPOSITORY_URL = _repository_url()
+html_theme_options = {
+    "path_to_docs": "",  # notebooks: notebooks/<name>.ipynb; course_site sets book/ for the rest
+    "repository_branch": "main",
+    "use_download_button": True,
+    "use_fullscreen_button": True,
+    "show_toc_level": 2,
+    "home_page_in_toc": True,
+    "navigation_with_keys": False,
+}
+if REPOSITORY_URL:
+    html_theme_options |= {
+        "repository_url": REPOSITORY_URL,
+        "use_repository_button": True,
+        "use_source_button": True,
+        "use_issues_button": True,
+        "launch_buttons": {
+            "binderhub_url": "https://mybinder.org",
+            "notebook_interface": "jupyterlab",
+        },
+    }

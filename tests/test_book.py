@@ -1,0 +1,175 @@
+"""The course website in a real browser.
+
+Builds the site with ``make book PROFILE=quick`` (myst-nb's cache makes a second build in
+the same checkout re-run nothing), serves it on localhost and opens the landing page and
+every notebook page in headless Chromium (Debian's ``chromium``, driven by Playwright; no
+browser download). Each page must load without console errors and show a figure and an
+audio player whose media loads (duration > 0, read in the page); the landing page must link
+to every notebook. Screenshots go to ``build/book/quick/screenshots/``.
+
+Requests to other hosts (a CDN script such as MathJax) cannot be served offline: they are
+answered empty and must come from the short list of hosts below, so a page that starts to
+depend on another site fails here.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build" / "book" / "quick"
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+# Debian's chromium first; GitHub's Ubuntu runners ship Google Chrome instead.
+_CANDIDATES = ("chromium", "google-chrome", "chromium-browser")
+CHROMIUM = next((p for p in map(shutil.which, _CANDIDATES) if p), None)
+ALLOWED_EXTERNAL_HOSTS = {"cdn.jsdelivr.net"}  # MathJax, loaded by Sphinx on pages with maths
+
+pytestmark = pytest.mark.slow
+
+# Each <audio>: wait for its metadata (or an error, or 20 s), then report its duration.
+AUDIO_DURATIONS_JS = """
+async () => Promise.all([...document.querySelectorAll('audio')].map(a => new Promise(done => {
+  const report = () => done({src: (a.currentSrc || a.src).slice(0, 60), duration: a.duration,
+                             error: a.error ? a.error.code : null});
+  if (a.readyState >= 1) return report();
+  a.addEventListener('loadedmetadata', report, {once: true});
+  a.addEventListener('error', report, {once: true});
+  setTimeout(report, 20000);
+  a.preload = 'metadata';
+  a.load();
+})))
+"""
+
+FIGURES_JS = """
+() => [...document.querySelectorAll('main img, main svg, article img, article svg')]
+  .filter(el => !el.closest('.header-article, nav, button, .headerlink'))
+  .map(el => el.tagName === 'IMG'
+    ? {tag: 'img', ok: el.complete && el.naturalWidth > 0, src: el.src.slice(0, 80)}
+    : {tag: 'svg', ok: el.getBBox().width > 50, src: ''})
+"""
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The quick-profile site's html folder, built (or brought up to date) once per session."""
+    if CHROMIUM is None:
+        pytest.skip(
+            "Chromium is absent: install Debian's `chromium` package (.ci/run does) "
+            "to run the browser test"
+        )
+    pytest.importorskip(
+        "playwright.sync_api", reason="playwright is missing from .venv (requirements.lock)"
+    )
+    r = subprocess.run(
+        ["make", "-s", "book", "PROFILE=quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert r.returncode == 0, f"make book failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    html = BUILD / "html"
+    assert (html / "index.html").exists(), r.stdout[-2000:]
+    return html
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser(site: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        )
+        yield b
+        b.close()
+
+
+def _open(browser, url: str):
+    """Open ``url``; return the page, its console errors and the external URLs it asked for."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    external: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+
+    def route(r) -> None:
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith("data:") or host in ("127.0.0.1", None):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.fulfill(status=200, body="", content_type="application/javascript")
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="load")
+    return page, errors, external
+
+
+def _check_page(browser, url: str, name: str) -> tuple:
+    page, errors, external = _open(browser, url)
+    figures = page.evaluate(FIGURES_JS)
+    audio = page.evaluate(AUDIO_DURATIONS_JS)
+    assert not errors, f"{name}: console errors {errors}"
+    assert {urlparse(u).hostname for u in external} <= ALLOWED_EXTERNAL_HOSTS, (
+        f"{name}: external requests {external}"
+    )
+    assert any(f["ok"] for f in figures), f"{name}: no figure (img/svg) rendered: {figures[:5]}"
+    assert audio, f"{name}: no <audio> element"
+    bad = [a for a in audio if not (a["duration"] and a["duration"] > 0)]
+    assert not bad, f"{name}: {len(bad)} of {len(audio)} audio players did not load: {bad[:3]}"
+    return page, audio
+
+
+def test_landing_page_links_every_notebook_and_plays(browser, base_url, site):
+    page, _ = _check_page(browser, f"{base_url}/index.html", "landing page")
+    hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    linked = {urlparse(h).path.lstrip("/") for h in hrefs if h.startswith(base_url)}
+    missing = [nb for nb in NOTEBOOKS if f"notebooks/{nb}.html" not in linked]
+    assert not missing, f"the landing page does not link to {missing}"
+    shots = BUILD / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "landing.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_page_shows_figures_and_plays_audio(browser, base_url, site, notebook):
+    assert (site / "notebooks" / f"{notebook}.html").exists(), f"{notebook} was not rendered"
+    page, _ = _check_page(browser, f"{base_url}/notebooks/{notebook}.html", notebook)
+    if notebook == NOTEBOOKS[min(1, len(NOTEBOOKS) - 1)]:
+        (BUILD / "screenshots").mkdir(parents=True, exist_ok=True)
+        page.locator("audio").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(BUILD / "screenshots" / f"{notebook}.png"))
+    page.close()
+
+
+def test_site_has_search_and_source_links(site):
+    assert (site / "search.html").exists()
+    assert (site / "searchindex.js").exists()
+    page = (site / "notebooks" / f"{NOTEBOOKS[0]}.html").read_text(encoding="utf-8")
+    assert f"{NOTEBOOKS[0]}.ipynb" in page, "no link to the notebook's source"
