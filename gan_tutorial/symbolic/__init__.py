@@ -1,0 +1,57 @@
+"""Symbolic music: four-voice chorale phrases as multi-track piano rolls (numpy only).
+
+* :mod:`.rolls` - the roll format, roll <-> MIDI, transposition, thresholding/sampling;
+* :mod:`.phrases` - music21's chorales (and any 4/4 MIDI file) cut into 4-bar phrases;
+* :mod:`.measures` - music measures (in-key share, polyphony, parallel fifths, ...);
+* :mod:`.listen` - FluidSynth rendering, MIDI/WAV files and piano-roll plots;
+* :mod:`.config` - sizes per profile.
+
+The GAN that writes the phrases is in :mod:`gan_tutorial.torch.musegan`.
+"""
+
+from . import measures
+from .config import SymbolicConfig, symbolic_config
+from .phrases import ChoralePhrases, chorale_phrases, cut_phrases, midi_phrases, tonic_shift
+from .rolls import (
+    BAR_STEPS,
+    HIGH,
+    LOW,
+    N_PITCHES,
+    PHRASE_BARS,
+    PHRASE_STEPS,
+    STEPS_PER_QUARTER,
+    VOICES,
+    decode,
+    midi_bytes,
+    midi_to_notes,
+    note_name,
+    roll_notes,
+    roll_to_midi,
+    transpose,
+)
+
+__all__ = [
+    "BAR_STEPS",
+    "HIGH",
+    "LOW",
+    "N_PITCHES",
+    "PHRASE_BARS",
+    "PHRASE_STEPS",
+    "STEPS_PER_QUARTER",
+    "VOICES",
+    "ChoralePhrases",
+    "SymbolicConfig",
+    "chorale_phrases",
+    "cut_phrases",
+    "decode",
+    "measures",
+    "midi_bytes",
+    "midi_phrases",
+    "midi_to_notes",
+    "note_name",
+    "roll_notes",
+    "roll_to_midi",
+    "symbolic_config",
+    "tonic_shift",
+    "transpose",
+]

@@ -1,0 +1,43 @@
+"""Sizes of the symbolic-music notebook (22c) for each ``GAN_TUTORIAL_PROFILE``.
+
+Kept here rather than in :class:`gan_tutorial.config.Profile` so that the audio profiles
+stay as they are; :func:`symbolic_config` follows the same environment variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..config import profile as active_profile
+
+__all__ = ["SymbolicConfig", "symbolic_config"]
+
+
+@dataclass(frozen=True)
+class SymbolicConfig:
+    """Data and training sizes for one profile (times for 2 CPU cores)."""
+
+    name: str
+    chorales_limit: int | None  # chorales parsed (None = all 371)
+    steps: int  # generator steps
+    batch_size: int
+    n_critic: int  # critic steps per generator step
+    sample_every: int
+    checkpoint_every: int
+    max_train_seconds: float  # wall-clock guard: stop early (and say so) past this
+    n_generate: int  # phrases written as MIDI for evaluation
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_CONFIGS = {
+    "quick": SymbolicConfig("quick", 24, 30, 16, 2, 15, 15, 60.0, 64),
+    "laptop": SymbolicConfig("laptop", None, 1500, 32, 2, 250, 250, 540.0, 128),
+    "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, 1000, 1000, 3600.0, 512),
+}
+
+
+def symbolic_config(name: str | None = None) -> SymbolicConfig:
+    """The :class:`SymbolicConfig` of the active (or named) profile."""
+    return _CONFIGS[active_profile(name).name]
