@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,6 +52,27 @@ def test_one_step_lowers_discriminator_loss(data: np.ndarray) -> None:
     assert _d_loss(s.D, real, fake) < before
 
 
+def test_step_scores_the_same_fakes_with_the_updated_d(data: np.ndarray) -> None:
+    s = make_state()
+    real = tf.constant(data[:8, ..., None])
+    z = s.noise(8)
+    fake = s.G(z, training=True)  # G changes only after the D step
+    losses = kt.train_step(s.G, s.D, s.opt_g, s.opt_d, real, z)
+    d_after = s.D(fake, training=True)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    assert np.isclose(losses["g"], float(bce(tf.ones_like(d_after), d_after)), rtol=1e-4)
+
+
+def test_notebook_shows_this_step_and_writes_no_other() -> None:
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "22_audio_gan_keras.ipynb"
+    cells = json.loads(nb.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "getsource(ktraining.make_train_step)" in code
+    for own_step in ("def train_step", "def make_train_step", "apply_gradients"):
+        assert own_step not in code, f"the notebook writes its own training step ({own_step})"
+
+
+@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_resume_restores_step_optimizer_and_weights(tmp_path, data: np.ndarray) -> None:
     straight = kt.fit(make_state(), data, 5, batch_size=4, progress=False)
     first = kt.fit(make_state(tmp_path), data, 3, batch_size=4, progress=False, checkpoint_every=3)
@@ -57,7 +80,8 @@ def test_resume_restores_step_optimizer_and_weights(tmp_path, data: np.ndarray) 
     fresh = make_state(tmp_path, seed=9, init_seed=2)  # different weights until restored
     assert int(fresh.opt_d.iterations) == 0
     assert kt.restore_or_init(fresh.manager, fresh.history) == 3
-    assert int(fresh.step) == 3 and len(fresh.history) == 3
+    assert int(fresh.step) == 3
+    assert len(fresh.history) == 3
     for opt_a, opt_b in ((first.opt_g, fresh.opt_g), (first.opt_d, fresh.opt_d)):
         assert int(opt_b.iterations) == 3
         for va, vb in zip(opt_a.variables, opt_b.variables, strict=True):
@@ -68,7 +92,8 @@ def test_resume_restores_step_optimizer_and_weights(tmp_path, data: np.ndarray) 
         np.testing.assert_array_equal(wa.numpy(), wb.numpy())
 
     kt.fit(fresh, data, 5, batch_size=4, progress=False)  # continues from step 3
-    assert int(fresh.step) == 5 and fresh.history.as_arrays()["step"].tolist() == [1, 2, 3, 4, 5]
+    assert int(fresh.step) == 5
+    assert fresh.history.as_arrays()["step"].tolist() == [1, 2, 3, 4, 5]
     for wa, wb in zip(straight.G.weights, fresh.G.weights, strict=True):
         np.testing.assert_allclose(wa.numpy(), wb.numpy(), atol=1e-5)
 
@@ -90,6 +115,7 @@ def test_mismatched_checkpoint_names_the_file(tmp_path, data) -> None:
         kt.restore_or_init(other.manager)
 
 
+@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_nan_stops_training(tmp_path, data: np.ndarray) -> None:
     with pytest.raises(TrainingDiverged, match=r"step 1: discriminator loss is NaN"):
         kt.fit(make_state(), np.full_like(data, np.nan), 3, batch_size=4, progress=False)
@@ -100,11 +126,14 @@ def test_nan_stops_training(tmp_path, data: np.ndarray) -> None:
     assert s.manager.latest_checkpoint.endswith("ckpt-2")
 
 
+@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_tf_dataset(data: np.ndarray) -> None:
     labels = np.arange(len(data))
     ds = tf_dataset(data, 5, seed=3, labels=labels)
     x, y = next(iter(ds))
-    assert x.shape == (5, SIZE, SIZE, 1) and x.dtype == tf.float32 and y.dtype == tf.int32
+    assert x.shape == (5, SIZE, SIZE, 1)
+    assert x.dtype == tf.float32
+    assert y.dtype == tf.int32
     np.testing.assert_array_equal(x[..., 0].numpy(), data[y.numpy()])
     again = next(iter(tf_dataset(data, 5, seed=3, labels=labels)))[1]
     np.testing.assert_array_equal(y.numpy(), again.numpy())
@@ -129,7 +158,8 @@ def test_audio_folder_dataset(tmp_path) -> None:
     ds = audio_folder_dataset(tmp_path / "clips", cfg, batch_size=4, shuffle=False)
     assert ds.class_names == ["bass", "flute"]
     x, y = next(iter(ds))
-    assert x.shape == (4, 64, 64, 1) and y.numpy().tolist() == [0, 0, 1, 1]
+    assert x.shape == (4, 64, 64, 1)
+    assert y.numpy().tolist() == [0, 0, 1, 1]
     wav = np.zeros(cfg.n_samples, np.float32)
     wav[: len(t)] = sf.read(clips[("bass", 0)], dtype="float32")[0]  # 16-bit, as decoded
     expected = spectrogram(wav, cfg)  # the same features as the numpy pipeline
@@ -140,5 +170,5 @@ def test_audio_folder_dataset(tmp_path) -> None:
     assert np.abs(xn.numpy()).max() <= 1
 
     save_wav(tmp_path / "clips" / "bass" / "wrong_rate.wav", wav, 22050)
-    with pytest.raises(FileProblem, match="wrong_rate.wav"):
+    with pytest.raises(FileProblem, match=r"wrong_rate\.wav"):
         audio_folder_dataset(tmp_path / "clips", cfg)

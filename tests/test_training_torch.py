@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,6 +62,56 @@ def test_one_step_lowers_discriminator_loss(data: np.ndarray) -> None:
     assert _d_loss(s.D, real, fake) < before
 
 
+def test_step_computes_the_fakes_once_and_scores_them_with_the_updated_d(data) -> None:
+    s = make_state()
+    real = torch.from_numpy(data[:8, None])
+    z = s.noise(8)
+    g_before = copy.deepcopy(s.G)
+    calls: list[int] = []
+
+    def counting_G(zz):
+        calls.append(len(zz))
+        return s.G(zz)
+
+    losses = tt.train_step(counting_G, s.D, s.opt_g, s.opt_d, real, z)
+    assert calls == [8]  # one generator forward pass per step
+    with torch.no_grad():
+        fake = g_before(z)  # the fakes of the step: G before its update
+        d_after = s.D(fake)
+        g_expected = F.binary_cross_entropy_with_logits(d_after, torch.ones_like(d_after))
+    assert math.isclose(losses["g"], float(g_expected), rel_tol=1e-5)
+
+
+def test_step_label_targets_and_ema(data: np.ndarray) -> None:
+    from gan_tutorial.torch.tricks import EMA
+
+    s = make_state()
+    real = torch.from_numpy(data[:8, None])
+    z = s.noise(8)
+    with torch.no_grad():
+        r, f = s.D(real), s.D(s.G(z))
+        expected = F.binary_cross_entropy_with_logits(r, torch.full_like(r, 0.9))
+        expected = expected + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
+    ema = EMA(s.G, decay=0.5)
+    w0 = next(ema.module.parameters()).clone()
+    losses = tt.train_step(s.G, s.D, s.opt_g, s.opt_d, real, z, targets=(0.9, 0.0), ema=ema)
+    assert math.isclose(losses["d"], float(expected), rel_tol=1e-5)
+    assert ema.num_updates == 1
+    w_new = next(s.G.parameters()).detach()
+    torch.testing.assert_close(next(ema.module.parameters()), 0.5 * w0 + 0.5 * w_new)
+
+
+def test_notebooks_show_this_step_and_write_no_other() -> None:
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    for name in ("22b_audio_gan_pytorch.ipynb", "23_stability_tricks.ipynb"):
+        cells = json.loads((root / name).read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert "ttraining.train_step" in code, name
+        assert "getsource" in code, name
+        for own_step in ("def train_step", "def make_step", "def make_train_step", ".backward()"):
+            assert own_step not in code, f"{name} writes its own training step ({own_step})"
+
+
 def _assert_same(a: tt.GANState, b: tt.GANState) -> None:
     for m1, m2 in ((a.G, b.G), (a.D, b.D)):
         for (k, v1), v2 in zip(m1.state_dict().items(), m2.state_dict().values(), strict=True):
@@ -83,7 +136,8 @@ def test_checkpoint_is_weights_only_and_atomic(tmp_path, data: np.ndarray) -> No
     s = tt.fit(make_state(), data, 2, batch_size=4, progress=False)
     path = tt.save_checkpoint(tmp_path / "ck" / "gan.pt", s)
     raw = torch.load(path, weights_only=True)
-    assert raw["step"] == 2 and raw["format"] == tt.CHECKPOINT_FORMAT
+    assert raw["step"] == 2
+    assert raw["format"] == tt.CHECKPOINT_FORMAT
     assert set(raw["rng"]) == {"torch", "data", "noise", "numpy"}
     assert os.listdir(path.parent) == ["gan.pt"]  # no temporary files left behind
     restored = tt.load_checkpoint(path, make_state(init_seed=5))
@@ -112,7 +166,7 @@ def test_crash_while_saving_keeps_previous_checkpoint(tmp_path, data, monkeypatc
 def test_bad_checkpoint_names_the_file(tmp_path) -> None:
     bad = tmp_path / "garbage.pt"
     bad.write_bytes(b"not a checkpoint at all")
-    with pytest.raises(FileProblem, match="garbage.pt"):
+    with pytest.raises(FileProblem, match=r"garbage\.pt"):
         tt.load_checkpoint(bad, make_state())
     other = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(3)}, other)
@@ -148,7 +202,9 @@ def test_nan_stops_training_with_a_clear_message(tmp_path, data: np.ndarray) -> 
             step_fn=step_fn,
         )
     msg = str(info.value)
-    assert "step 3" in msg and "generator loss is NaN" in msg and "gan.pt (step 2)" in msg
+    assert "step 3" in msg
+    assert "generator loss is NaN" in msg
+    assert "gan.pt (step 2)" in msg
     assert torch.load(ckpt, weights_only=True)["step"] == 2  # nothing overwritten
 
 
@@ -165,19 +221,23 @@ def test_fit_callbacks_and_fixed_noise(data: np.ndarray) -> None:
         sample_every=2,
         on_sample=lambda st: calls.append(st.step) or st.G.eval(),
     )
-    assert calls == [2, 4, 6] and s.G.training  # train mode restored after the callback
+    assert calls == [2, 4, 6]
+    assert s.G.training
     assert torch.equal(z1, s.fixed_noise(4))
 
 
 def test_batches_are_reproducible(data: np.ndarray) -> None:
     ds = SpectrogramDataset(data, labels=np.arange(len(data)))
     x, y = ds[3]
-    assert x.shape == (1, SIZE, SIZE) and x.dtype == torch.float32 and int(y) == 3
+    assert x.shape == (1, SIZE, SIZE)
+    assert x.dtype == torch.float32
+    assert int(y) == 3
     a = batches(data, 5, torch.Generator().manual_seed(1))
     b = batches(data, 5, torch.Generator().manual_seed(1))
     for _ in range(3):
         xa, xb = next(a), next(b)
-        assert xa.shape == (5, 1, SIZE, SIZE) and torch.equal(xa, xb)
+        assert xa.shape == (5, 1, SIZE, SIZE)
+        assert torch.equal(xa, xb)
     with pytest.raises(ValueError, match="batch_size"):
         next(batches(data, 100, torch.Generator()))
 
@@ -187,7 +247,7 @@ def test_check_finite() -> None:
     assert check_finite(5, d=torch.tensor(0.5), g=np.float32(1.0)) == {"d": 0.5, "g": 1.0}
     with pytest.raises(TrainingDiverged, match=r"step 123: discriminator loss is NaN .*ckpt.pt"):
         check_finite(123, checkpoint="ckpt.pt", d=float("nan"), g=1.0)
-    with pytest.raises(TrainingDiverged, match="generator loss is inf.*no checkpoint"):
+    with pytest.raises(TrainingDiverged, match=r"generator loss is inf.*no checkpoint"):
         check_finite(7, d=1.0, g=float("inf"))
 
 
@@ -197,21 +257,29 @@ def test_loss_history_and_cadence() -> None:
         h.append(step, d=float(step), **({"g": 1.0} if step > 2 else {}))
     arrays = h.as_arrays()
     assert arrays["step"].tolist() == list(range(1, 11))
-    assert np.isnan(arrays["g"][:2]).all() and arrays["g"][2] == 1.0
+    assert np.isnan(arrays["g"][:2]).all()
+    assert arrays["g"][2] == 1.0
     assert h.smoothed(3)["d"].tolist() == [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
     copy = LossHistory()
     copy.load_state_dict(h.state_dict())
     copy.truncate(4)
-    assert len(copy) == 4 and copy.last()["d"] == 4.0
-    assert [s for s in range(1, 11) if every(s, 4)] == [4, 8] and not every(3, 0)
-    assert CheckpointPolicy(every=4).due(10, final_step=10) and not CheckpointPolicy(4).due(9, 10)
+    assert len(copy) == 4
+    assert copy.last()["d"] == 4.0
+    assert [s for s in range(1, 11) if every(s, 4)] == [4, 8]
+    assert not every(3, 0)
+    assert CheckpointPolicy(every=4).due(10, final_step=10)
+    assert not CheckpointPolicy(4).due(9, 10)
 
 
 def test_live_plot_is_silent_outside_notebooks() -> None:
     h = LossHistory()
     h.append(1, d=1.0, g=2.0)
-    LivePlot().update(h)  # not in IPython: does nothing, raises nothing
+    silent = LivePlot()
+    silent.update(h)  # not in IPython: does nothing, raises nothing
+    assert not silent.enabled
+    assert silent.figure is None  # no figure was drawn
     plot = LivePlot(force=True)
     plot.update(h)
     ax = plot.figure.axes[0]
-    assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
+    assert ax.get_xlabel() == "step"
+    assert ax.get_ylabel() == "loss"

@@ -63,10 +63,11 @@ def make_train_step(
 ) -> Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]:
     """A compiled ``step(real, z) -> (d_loss, g_loss)``: one D step, then one G step (BCE).
 
-    ``real``: ``(B, F, T, 1)`` in [-1, 1]; ``z``: ``(B, latent_dim)``. Same order and
-    losses as :func:`gan_tutorial.torch.training.train_step`: D loss =
+    ``real``: ``(B, F, T, 1)`` in [-1, 1]; ``z``: ``(B, latent_dim)``. Same order, losses
+    and fake reuse as :func:`gan_tutorial.torch.training.train_step`: D loss =
     ``BCE(D(x), 1) + BCE(D(G(z)), 0)``, then the non-saturating G loss ``BCE(D(G(z)), 1)``
-    with the updated D and the same fakes.
+    scored by the *updated* D on the same fakes (G has not changed in between, so
+    recomputing ``G(z)`` would give the same values for one more forward pass).
 
     On the first call TensorFlow may log one line ``E0000 ... meta_optimizer.cc ...
     remapper failed: ... LeakyReluGrad ... BiasAdd``: its graph optimiser declined to fuse
@@ -76,16 +77,18 @@ def make_train_step(
 
     @tf.function
     def step(real: tf.Tensor, z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        with tf.GradientTape() as g_tape:
-            fake = G(z, training=True)
-            with g_tape.stop_recording(), tf.GradientTape() as d_tape:
-                d_loss = _bce(1.0, D(real, training=True)) + _bce(0.0, D(fake, training=True))
-            grads = d_tape.gradient(d_loss, D.trainable_variables)
-            with g_tape.stop_recording():
-                opt_d.apply_gradients(zip(grads, D.trainable_variables, strict=True))
+        with tf.GradientTape() as g_tape:  # records G(z) and, later, the G loss
+            fake = G(z, training=True)  # (B, F, T, 1)
+            with g_tape.stop_recording():  # the D update is not part of G's gradient
+                # 1. discriminator: real -> 1, generated -> 0
+                with tf.GradientTape() as d_tape:
+                    d_loss = _bce(1.0, D(real, training=True)) + _bce(0.0, D(fake, training=True))
+                d_grads = d_tape.gradient(d_loss, D.trainable_variables)
+                opt_d.apply_gradients(zip(d_grads, D.trainable_variables, strict=True))
+            # 2. generator: make the updated discriminator call the same fakes real
             g_loss = _bce(1.0, D(fake, training=True))
-        grads = g_tape.gradient(g_loss, G.trainable_variables)
-        opt_g.apply_gradients(zip(grads, G.trainable_variables, strict=True))
+        g_grads = g_tape.gradient(g_loss, G.trainable_variables)
+        opt_g.apply_gradients(zip(g_grads, G.trainable_variables, strict=True))
         return d_loss, g_loss
 
     return step
@@ -285,6 +288,8 @@ def fit(
         restored = restore_or_init(state.manager, state.history)
         if restored:
             last_good = f"{state.manager.latest_checkpoint} (step {restored})"
+            if progress:
+                tqdm.write(f"resumed from {last_good}")
     if isinstance(data, np.ndarray):
         x = tf.constant(np.asarray(data, np.float32)[..., None])
 

@@ -116,30 +116,46 @@ def new_state(
 
 
 def train_step(
-    G: nn.Module,
-    D: nn.Module,
+    G: Callable[[Tensor], Tensor],
+    D: Callable[[Tensor], Tensor],
     opt_g: torch.optim.Optimizer,
     opt_d: torch.optim.Optimizer,
     real: Tensor,
     z: Tensor,
     loss: str = "bce",
+    *,
+    targets: tuple[float, float] = (1.0, 0.0),
+    ema: Any | None = None,
 ) -> dict[str, float]:
-    """One discriminator step then one generator step; returns ``{'d': ..., 'g': ...}``.
+    """One discriminator step, then one generator step; returns ``{'d': ..., 'g': ...}``.
 
     ``real``: ``(B, 1, F, T)`` in [-1, 1]; ``z``: ``(B, latent_dim)``. ``loss`` is a kind
     from :mod:`gan_tutorial.torch.losses` (``"bce"`` = logits + non-saturating G loss,
-    ``"lsgan"``, ``"hinge"``); the same fakes are used for both steps.
+    ``"lsgan"``, ``"hinge"``); ``targets`` = (real, fake) labels of the D loss, e.g.
+    ``(0.9, 0.0)`` for one-sided label smoothing. ``ema`` (a
+    :class:`gan_tutorial.torch.tricks.EMA`) is updated after the G step. ``G`` and ``D``
+    may be any callables, e.g. ``functools.partial(progressive_G, stage=s, alpha=a)``.
+
+    The fakes are computed once and used by both updates: G has not changed between them,
+    so recomputing ``G(z)`` would give the same values and gradients for one more forward
+    pass. The G update scores them with the *updated* D.
     """
-    fake = G(z)
+    real_t, fake_t = targets
+    fake = G(z)  # (B, 1, F, T)
+
+    # 1. discriminator: real -> real_t, generated -> fake_t. detach(): no gradient into G
+    ld = d_loss(loss, D(real), D(fake.detach()), real_t, fake_t)
     opt_d.zero_grad(set_to_none=True)
-    ld = d_loss(loss, D(real), D(fake.detach()))
     ld.backward()
     opt_d.step()
 
-    opt_g.zero_grad(set_to_none=True)
+    # 2. generator: make the updated discriminator call the same fakes real
     lg = g_loss(loss, D(fake))
+    opt_g.zero_grad(set_to_none=True)
     lg.backward()
     opt_g.step()
+    if ema is not None:
+        ema.update(G)
     return {"d": ld.item(), "g": lg.item()}
 
 
@@ -247,6 +263,8 @@ def fit(
     *,
     batch_size: int = 32,
     loss: str = "bce",
+    targets: tuple[float, float] = (1.0, 0.0),
+    ema: Any | None = None,
     step_fn: StepFn | None = None,
     checkpoint_path: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
@@ -262,10 +280,11 @@ def fit(
     ``data``: an ``(N, F, T)`` array/tensor (batched with ``state.data_gen``, which makes
     resuming exact) or any iterator of ``(B, 1, F, T)`` batches. ``step_fn(state, batch)``
     does one optimisation step and returns its losses (default: :func:`train_step` with
-    ``loss`` and ``state.noise``). If ``checkpoint_path`` exists and ``resume``, training
-    continues from it; a checkpoint is written every ``checkpoint_every`` steps and at the
-    end. Every loss is checked with :func:`gan_tutorial.training.check_finite`: a NaN
-    raises :class:`~gan_tutorial.errors.TrainingDiverged` *before* anything is saved.
+    ``loss``, ``targets``, ``ema`` and ``state.noise``). If ``checkpoint_path`` exists and
+    ``resume``, training continues from it; a checkpoint is written every
+    ``checkpoint_every`` steps and at the end. Every loss is checked with
+    :func:`gan_tutorial.training.check_finite`: a NaN raises
+    :class:`~gan_tutorial.errors.TrainingDiverged` *before* anything is saved.
     ``on_sample(state)`` runs every ``sample_every`` steps (use ``state.fixed_noise`` there,
     not ``state.noise``, so that sampling does not change the training stream).
     """
@@ -275,13 +294,16 @@ def fit(
     if checkpoint_path is not None and resume and Path(checkpoint_path).exists():
         load_checkpoint(checkpoint_path, state)
         last_good = f"{checkpoint_path} (step {state.step})"
+        if progress:
+            tqdm.write(f"resumed from {last_good}")
     if isinstance(data, np.ndarray | Tensor):
         data = batches(data, batch_size, state.data_gen)
     if step_fn is None:
 
         def step_fn(s: GANState, batch: Any) -> dict[str, float]:
             real = (batch[0] if isinstance(batch, tuple | list) else batch).to(s.device)
-            return train_step(s.G, s.D, s.opt_g, s.opt_d, real, s.noise(len(real)), loss)
+            z = s.noise(len(real))
+            return train_step(s.G, s.D, s.opt_g, s.opt_d, real, z, loss, targets=targets, ema=ema)
 
     state.G.train()
     state.D.train()
