@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -175,3 +176,52 @@ def test_code_is_ruff_clean():
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout
+
+
+def test_license_file_matches_pyproject():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert "LICENSE" in project["license-files"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License"), "LICENSE must be the MIT text pyproject.toml names"
+    assert "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_pre_commit_hooks_use_the_locked_tool_versions():
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    lock = (ROOT / "requirements.lock").read_text()
+    hooks = {"ruff-check", "ruff-format", "nbstripout"}
+    for hook in hooks:
+        assert f"id: {hook}" in config, f".pre-commit-config.yaml lacks the {hook} hook"
+    pinned = set(re.findall(r'"([A-Za-z0-9_-]+==[^"]+)"', config))
+    assert pinned, "the hooks' additional_dependencies should pin versions"
+    for pin in pinned:
+        assert re.search(rf"^{re.escape(pin)}\s*$", lock, re.M), (
+            f".pre-commit-config.yaml pins {pin}, requirements.lock does not: keep them equal"
+        )
+
+
+def _make_dry_run(*args: str) -> str:
+    r = subprocess.run(
+        ["make", "-n", "-B", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_gpu_flag_builds_a_separate_cuda_environment():
+    out = _make_dry_run("venv", "GPU=1")
+    assert ".venv-gpu/bin/python -m pip install" in out
+    assert "requirements-gpu.lock" in out
+    assert "requirements.lock" not in out.replace("requirements-gpu.lock", "")
+    gpu_in = (ROOT / "requirements-gpu.in").read_text()
+    assert "tensorflow[and-cuda]" in gpu_in
+    assert "+cpu" not in gpu_in
+
+
+def test_make_lint_runs_ruff_and_the_type_checker():
+    out = _make_dry_run("lint")
+    for tool in (".venv/bin/ruff check", ".venv/bin/ruff format --check", ".venv/bin/mypy"):
+        assert tool in out, f"make lint does not run {tool}"
