@@ -147,3 +147,9 @@ book: $(STAMP)
 
 book-clean:
 	rm -rf $(BOOK_DIR)
+
+# Exercises: every reference solution in solutions/ passes its checker, every listed wrong
+# answer fails with its hint (tests/test_exercises.py, Keras cases included).
+.PHONY: solutions
+solutions: $(STAMP)
+	$(BIN)/python -m pytest tests/test_exercises.py -p no:cacheprovider -q $(PYTEST_FLAGS)

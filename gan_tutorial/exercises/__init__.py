@@ -3,7 +3,13 @@
 Every ``check_*`` function takes the learner's answer, prints ✓ (with what was verified),
 ✗ (with a hint naming the likely mistake) or "not attempted yet", returns a
 :class:`~gan_tutorial.exercises.core.Result` and never raises. See
-:mod:`gan_tutorial.exercises.core` for how to write a checker.
+:mod:`gan_tutorial.exercises.core` for how to write a checker. Reference solutions and
+typical wrong answers live in ``solutions/<notebook>.py``; ``make solutions`` checks them.
+
+Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: the 64x64
+generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
+n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence). PyTorch and
+Keras are imported only inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (
@@ -14,12 +20,54 @@ from gan_tutorial.exercises.core import (
     exercise,
     is_unattempted,
 )
+from gan_tutorial.exercises.ex00 import check_chorale_frames, check_nfft_tradeoff, check_spec_shape
+from gan_tutorial.exercises.ex22 import (
+    check_d_loss,
+    check_g_loss,
+    check_generator_64,
+    check_mode_collapse,
+    check_neutral_d_loss,
+    check_upsampling_layers,
+)
+from gan_tutorial.exercises.ex23 import (
+    check_critic_schedule,
+    check_gradient_penalty,
+    check_label_smoothing,
+    check_source_penalty_prediction,
+)
+from gan_tutorial.exercises.ex24 import (
+    check_fid_sample_size,
+    check_frechet_distance,
+    check_inception_score,
+    check_is_one_note,
+    check_js_distance,
+    check_js_divergence,
+)
 
 __all__ = [
     "Check",
     "Result",
     "check_choice",
+    "check_chorale_frames",
+    "check_critic_schedule",
+    "check_d_loss",
+    "check_fid_sample_size",
+    "check_frechet_distance",
+    "check_g_loss",
+    "check_generator_64",
+    "check_gradient_penalty",
+    "check_inception_score",
+    "check_is_one_note",
+    "check_js_distance",
+    "check_js_divergence",
+    "check_label_smoothing",
+    "check_mode_collapse",
+    "check_neutral_d_loss",
+    "check_nfft_tradeoff",
     "check_number",
+    "check_source_penalty_prediction",
+    "check_spec_shape",
+    "check_upsampling_layers",
     "exercise",
     "is_unattempted",
 ]

@@ -171,7 +171,11 @@ def is_unattempted(answer: Any) -> bool:
         func = func.__func__
     code = getattr(func, "__code__", None)
     if isinstance(code, types.CodeType) and not isinstance(func, type):
-        return code.co_code in _empty_codes()
+        doc = getattr(func, "__doc__", None)
+        consts_ok = all(
+            k is None or k is Ellipsis or (isinstance(k, str) and k == doc) for k in code.co_consts
+        )
+        return consts_ok and code.co_code in _empty_codes()
     return False
 
 

@@ -1,0 +1,197 @@
+"""Every reference solution passes its checker; every listed wrong answer fails with its hint;
+unattempted answers report "not attempted" without raising."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from gan_tutorial import exercises
+from gan_tutorial.exercises import core
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+NEEDS = {  # solution file -> framework it imports
+    "00_setup_and_data.py": None,
+    "22_audio_gan_keras.py": "keras",
+    "22b_audio_gan_pytorch.py": "torch",
+    "23_stability_tricks.py": "torch",
+    "24_evaluation.py": None,
+}
+
+
+def _load(name: str) -> ModuleType:
+    if NEEDS[name]:
+        pytest.importorskip(NEEDS[name])
+    spec = importlib.util.spec_from_file_location(f"solutions_{Path(name).stem}", SOLUTIONS / name)
+    assert spec
+    assert spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _run(mod: ModuleType, name: str, answer: object) -> core.Result:
+    chk = getattr(exercises, name)
+    fw = getattr(mod, "FRAMEWORK", None)
+    if fw and "framework" in inspect.signature(chk).parameters:
+        return chk(answer, framework=fw, quiet=True)
+    return chk(answer, quiet=True)
+
+
+def _cases(kind: str) -> list:
+    out = []
+    for name in NEEDS:
+        marks = [pytest.mark.slow] if NEEDS[name] == "keras" else []
+        # read the names without importing torch/keras at collection time
+        text = (SOLUTIONS / name).read_text()
+        block = text.split(f"{kind} = {{", 1)[1].split("\n}", 1)[0]
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith('"check_'):
+                out.append(
+                    pytest.param(
+                        name, line.split('"')[1], marks=marks, id=f"{name}-{line.split(chr(34))[1]}"
+                    )
+                )
+    return out
+
+
+def test_every_solution_file_is_listed() -> None:
+    assert sorted(p.name for p in SOLUTIONS.glob("[0-9]*.py")) == sorted(NEEDS)
+
+
+@pytest.mark.parametrize(("file", "name"), _cases("SOLUTIONS"))
+def test_reference_solution_passes(file: str, name: str) -> None:
+    mod = _load(file)
+    result = _run(mod, name, mod.SOLUTIONS[name])
+    assert result.passed is True, result.hint
+    assert result.verified
+    for other in getattr(mod, "ALSO_CORRECT", {}).get(name, []):
+        r = _run(mod, name, other)
+        assert r.passed is True, (other.__name__, r.hint)
+
+
+@pytest.mark.parametrize(("file", "name"), _cases("WRONG"))
+def test_wrong_answers_fail_with_their_hint(file: str, name: str) -> None:
+    mod = _load(file)
+    for answer, words in mod.WRONG[name]:
+        result = _run(mod, name, answer)
+        assert result.passed is False, (answer, "passed")
+        assert words in result.hint, (getattr(answer, "__name__", answer), result.hint)
+
+
+def _stub(*args, **kwargs): ...
+
+
+def _stub_raises(*args, **kwargs):
+    """Write your code here."""
+    raise NotImplementedError
+
+
+CHECKERS = [
+    n
+    for n in exercises.__all__
+    if n.startswith("check_") and n not in ("check_choice", "check_number")
+]
+VALUE_ANSWERS = {  # predict / explore exercises: the answer is a number or a letter
+    "check_chorale_frames",
+    "check_nfft_tradeoff",
+    "check_upsampling_layers",
+    "check_neutral_d_loss",
+    "check_mode_collapse",
+    "check_source_penalty_prediction",
+    "check_is_one_note",
+    "check_fid_sample_size",
+}
+UNATTEMPTED = [(n, a) for n in CHECKERS for a in (..., None)] + [
+    (n, a) for n in CHECKERS if n not in VALUE_ANSWERS for a in (_stub, _stub_raises)
+]
+
+
+@pytest.mark.parametrize(("name", "answer"), UNATTEMPTED)
+def test_unattempted_is_reported_not_raised(
+    name: str, answer: object, capsys: pytest.CaptureFixture
+) -> None:
+    result = getattr(exercises, name)(answer)
+    assert result.passed is None
+    assert result.status == "not attempted"
+    assert result.hint
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_every_value_exercise_is_known() -> None:
+    assert set(CHECKERS) >= VALUE_ANSWERS
+
+
+def test_learner_exceptions_become_failures(capsys: pytest.CaptureFixture) -> None:
+    def broken(mu1, sigma1, mu2, sigma2):
+        return undefined_name  # noqa: F821
+
+    result = exercises.check_frechet_distance(broken)
+    assert result.passed is False
+    assert result.error is not None
+    assert "NameError" in result.error
+    assert "NameError" in result.hint
+    assert "✗" in capsys.readouterr().out
+
+
+def test_pass_prints_tick_and_what_was_verified(capsys: pytest.CaptureFixture) -> None:
+    mod = _load("24_evaluation.py")
+    result = exercises.check_frechet_distance(mod.frechet_distance)
+    out = capsys.readouterr().out
+    assert result
+    assert "✓" in out
+    assert result.verified[0] in out
+
+
+def _no_return(*args):
+    _ = args
+
+
+def test_wrong_types_never_raise() -> None:
+    for name in ("check_frechet_distance", "check_spec_shape", "check_inception_score"):
+        for answer in (3, "abc", lambda *a: "text", lambda *a: [1, 2], _no_return):
+            assert getattr(exercises, name)(answer, quiet=True).passed is False
+
+
+def test_is_unattempted() -> None:
+    def real(x):
+        return x + 1
+
+    assert core.is_unattempted(...)
+    assert core.is_unattempted(_stub)
+    assert not core.is_unattempted(real)
+    assert not core.is_unattempted(0)
+
+
+def test_spec_shape_reference_matches_librosa() -> None:
+    librosa = pytest.importorskip("librosa")
+    from gan_tutorial.exercises.ex00 import CASES, spec_shape_reference
+
+    for n, n_fft, hop, n_mels, center in CASES:
+        s = librosa.stft(np.zeros(n, dtype=np.float32), n_fft=n_fft, hop_length=hop, center=center)
+        assert s.shape == spec_shape_reference(n, n_fft, hop, n_mels, center)[1::-1]
+
+
+def test_fd_float32_and_torch_returns_pass() -> None:
+    mod = _load("24_evaluation.py")
+
+    def fd32(*args):
+        return np.float32(mod.frechet_distance(*(np.asarray(a, np.float32) for a in args)))
+
+    assert exercises.check_frechet_distance(fd32, quiet=True).passed is True
+    assert math.isfinite(mod.frechet_distance_eig(np.zeros(1), np.eye(1), np.ones(1), np.eye(1)))
+
+
+def test_gradient_penalty_keeps_the_global_rng() -> None:
+    torch = pytest.importorskip("torch")
+    mod = _load("23_stability_tricks.py")
+    state = torch.get_rng_state()
+    assert exercises.check_gradient_penalty(mod.gradient_penalty, quiet=True).passed is True
+    assert torch.equal(state, torch.get_rng_state())
