@@ -1,0 +1,221 @@
+"""Chapter 25's conditional GAN: a pitch- (and family-) conditioned generator, a projection
+discriminator with spectral norm, minibatch standard deviation, random time shifts and an
+EMA of the generator with warm-up.
+
+Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
+``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
+``0..n_families-1`` (``n_families=0`` conditions on pitch only). Neither network uses
+BatchNorm, so a step on a batch split over processes (DistributedDataParallel) equals a
+step on the whole batch: the generator normalises each pixel's feature vector on its own
+(pixel norm, as in GANSynth/ProGAN) and the condition sets a per-channel gain and bias
+(FiLM); the discriminator's minibatch-std layer works on contiguous groups of
+``mbstd_group`` clips, which stay inside one process's batch.
+"""
+
+from __future__ import annotations
+
+import copy
+from itertools import pairwise
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from .tricks import apply_spectral_norm, set_requires_grad
+
+__all__ = [
+    "CondDiscriminator",
+    "CondGenerator",
+    "GeneratorEMA",
+    "minibatch_std",
+    "time_shift",
+]
+
+LEAKY = 0.2
+
+
+class _Condition(nn.Module):
+    """Embeds ``(pitch, family)`` labels into one ``(B, dim)`` vector (sum of embeddings)."""
+
+    def __init__(self, n_pitches: int, n_families: int, dim: int) -> None:
+        super().__init__()
+        self.pitch = nn.Embedding(n_pitches, dim)
+        self.family = nn.Embedding(n_families, dim) if n_families > 0 else None
+
+    def forward(self, pitch: Tensor, family: Tensor | None = None) -> Tensor:
+        c = self.pitch(pitch)
+        if self.family is not None:
+            if family is None:
+                raise ValueError("this model is conditioned on family: pass family labels too")
+            c = c + self.family(family)
+        return c
+
+
+class _FiLMBlock(nn.Module):
+    """ConvTranspose(k4, s2) -> LeakyReLU -> pixel norm -> condition's gain and bias."""
+
+    def __init__(self, cin: int, cout: int, cond_dim: int) -> None:
+        super().__init__()
+        self.up = nn.ConvTranspose2d(cin, cout, 4, 2, 1)
+        self.film = nn.Linear(cond_dim, 2 * cout)
+        nn.init.zeros_(self.film.weight)
+        nn.init.zeros_(self.film.bias)
+
+    def forward(self, x: Tensor, c: Tensor) -> Tensor:
+        x = F.leaky_relu(self.up(x), LEAKY)
+        x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)  # pixel norm
+        gain, bias = self.film(c)[:, :, None, None].chunk(2, dim=1)
+        return x * (1 + gain) + bias
+
+
+class CondGenerator(nn.Module):
+    """``(z (B, latent_dim), pitch (B,), family (B,)) -> (B, 1, size, size)`` in [-1, 1].
+
+    The condition embedding is concatenated to z for the first (dense) layer, and sets
+    a gain and bias after every upsampling block. Channels halve from
+    ``base * 8`` at 4x4 to ``base`` at ``size / 2``.
+    """
+
+    def __init__(
+        self,
+        n_pitches: int,
+        n_families: int = 0,
+        latent_dim: int = 128,
+        size: int = 64,
+        base: int = 24,
+        cond_dim: int = 64,
+    ) -> None:
+        super().__init__()
+        steps = {32: 3, 64: 4, 128: 5}.get(size)
+        if steps is None:
+            raise ValueError(f"size must be 32, 64 or 128, got {size}")
+        chans = [base * 2 ** (steps - 1 - i) for i in range(steps)]  # e.g. 192, 96, 48, 24
+        self.latent_dim, self.size = latent_dim, size
+        self.n_pitches, self.n_families = n_pitches, n_families
+        self.cond = _Condition(n_pitches, n_families, cond_dim)
+        self.fc = nn.Linear(latent_dim + cond_dim, 4 * 4 * chans[0])
+        self.blocks = nn.ModuleList(_FiLMBlock(a, b, cond_dim) for a, b in pairwise(chans))
+        self.out = nn.ConvTranspose2d(chans[-1], 1, 4, 2, 1)
+        self.c0 = chans[0]
+
+    def forward(self, z: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
+        c = self.cond(pitch, family)
+        x = F.leaky_relu(self.fc(torch.cat([z, c], dim=1)), LEAKY).view(-1, self.c0, 4, 4)
+        x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+        for block in self.blocks:
+            x = block(x, c)
+        return torch.tanh(self.out(x))
+
+
+def minibatch_std(x: Tensor, group: int = 4) -> Tensor:
+    """Append one channel: the mean std over each group of ``group`` consecutive clips.
+
+    ``x`` ``(B, C, H, W)`` -> ``(B, C + 1, H, W)``. A collapsed generator makes
+    near-identical clips, whose small std the discriminator can see (Karras et al.
+    2018). Groups are contiguous, so splitting a batch over processes at a multiple of
+    ``group`` changes nothing. ``B`` not divisible by ``group`` uses one group of ``B``.
+    """
+    b, c, h, w = x.shape
+    g = group if b % group == 0 else b
+    y = x.view(b // g, g, c, h, w)
+    s = torch.sqrt(y.var(dim=1, unbiased=False) + 1e-8).mean(dim=(1, 2, 3))  # (B // g,)
+    s = s.repeat_interleave(g).view(b, 1, 1, 1).expand(b, 1, h, w)
+    return torch.cat([x, s], dim=1)
+
+
+class CondDiscriminator(nn.Module):
+    """Projection discriminator (Miyato & Koyama 2018) with spectral norm, no BatchNorm.
+
+    ``(x (B, 1, size, size), pitch (B,), family (B,)) -> logits (B, 1)``:
+    ``h = features(x)`` (B, C), ``logit = w·h + b + <embed(pitch) + embed(family), h>``.
+    The inner product rewards a sample whose features match its label's direction, so
+    the label changes the logit. ``mbstd_group=0`` switches minibatch std off.
+    """
+
+    def __init__(
+        self,
+        n_pitches: int,
+        n_families: int = 0,
+        size: int = 64,
+        base: int = 24,
+        mbstd_group: int = 4,
+        spectral: bool = True,
+    ) -> None:
+        super().__init__()
+        steps = {32: 3, 64: 4, 128: 5}[size]
+        chans = [1] + [base * 2**i for i in range(steps)]  # 1, 24, 48, 96, 192
+        self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in pairwise(chans))
+        self.mbstd_group = mbstd_group
+        top = chans[-1]
+        self.final = nn.Conv2d(top + (1 if mbstd_group else 0), top, 3, 1, 1)
+        self.linear = nn.Linear(top, 1)
+        self.embed_pitch = nn.Embedding(n_pitches, top)
+        self.embed_family = nn.Embedding(n_families, top) if n_families > 0 else None
+        for emb in (self.embed_pitch, self.embed_family):
+            if emb is not None:
+                nn.init.normal_(emb.weight, 0.0, 0.02)
+        if spectral:
+            apply_spectral_norm(self)
+
+    def features(self, x: Tensor) -> Tensor:
+        """``(B, 1, size, size) -> (B, C)``: the sum over positions of the last feature map."""
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), LEAKY)
+        if self.mbstd_group:
+            x = minibatch_std(x, self.mbstd_group)
+        return F.leaky_relu(self.final(x), LEAKY).sum(dim=(2, 3))
+
+    def forward(self, x: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
+        h = self.features(x)
+        proj = self.embed_pitch(pitch)
+        if self.embed_family is not None:
+            if family is None:
+                raise ValueError("this model is conditioned on family: pass family labels too")
+            proj = proj + self.embed_family(family)
+        return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
+
+
+def time_shift(x: Tensor, shifts: Tensor) -> Tensor:
+    """Shift each spectrogram ``(B, 1, F, T)`` by ``shifts[i]`` frames (edge frames repeat).
+
+    Differentiable (a gather), applied to real and fake alike before the discriminator
+    (a DiffAugment-style translation, Zhao et al. 2020): D cannot memorise exact onset
+    positions and G gets gradients through the shift.
+    """
+    t = x.shape[-1]
+    idx = (torch.arange(t, device=x.device)[None, :] - shifts.to(x.device)[:, None]).clamp(0, t - 1)
+    return torch.gather(x, -1, idx[:, None, None, :].expand_as(x))
+
+
+class GeneratorEMA:
+    """EMA of the generator's weights with warm-up (what we sample from).
+
+    ``decay_t = min(decay, (1 + t) / (10 + t))`` after ``t`` updates: early on the
+    average follows the fast-changing generator closely, later it averages over about
+    ``1 / (1 - decay)`` steps. ``.module`` is an eval-mode copy without gradients.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"decay must be in [0, 1), got {decay}")
+        self.decay, self.num_updates = decay, 0
+        self.module = copy.deepcopy(model).eval()
+        set_requires_grad(self.module, False)
+
+    def current_decay(self) -> float:
+        t = self.num_updates
+        return min(self.decay, (1.0 + t) / (10.0 + t))
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        d = self.current_decay()
+        for e, p in zip(self.module.parameters(), model.parameters(), strict=True):
+            e.lerp_(p.detach(), 1.0 - d)
+        self.num_updates += 1
+
+    def state_dict(self) -> dict:
+        return {"module": self.module.state_dict(), "num_updates": self.num_updates}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.module.load_state_dict(state["module"])
+        self.num_updates = int(state["num_updates"])

@@ -1,0 +1,231 @@
+"""Sampling and judging the chapter-25 conditional GAN.
+
+* :func:`sample_labels` / :func:`generate`: labelled spectrograms from a generator;
+* :func:`make_samples` / :func:`save_cgan_samples`: clips (Griffin-Lim via
+  :mod:`.spectral`) saved in the course's sample format with their labels in the metadata
+  (what the notebook and the CLI both write);
+* :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
+  precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
+  real held-out and held-out-via-Griffin-Lim rows at equal n.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..audio import SpecConfig, SpecNormalizer
+from ..samples import load_samples, save_samples
+from .spectral import griffin_lim
+
+if TYPE_CHECKING:  # scipy (via metrics) stays out of the training CLI's imports
+    from ..evaluation import Embedded
+
+__all__ = [
+    "Judge",
+    "evaluate_sample_file",
+    "generate",
+    "make_samples",
+    "sample_labels",
+    "save_cgan_samples",
+]
+
+
+def sample_labels(
+    n: int, n_pitches: int, n_families: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(pitch_idx, family_idx)``, each ``(n,)`` int64: pitches uniform over the training
+    pitches (each used ``n // n_pitches`` or one more times), families likewise, shuffled."""
+    rng = np.random.default_rng(seed)
+    p = rng.permutation(np.resize(np.arange(n_pitches), n))
+    f = rng.permutation(np.resize(np.arange(max(n_families, 1)), n))
+    return p.astype(np.int64), f.astype(np.int64)
+
+
+@torch.no_grad()
+def generate(
+    G: nn.Module, pitch: Any, family: Any = None, z: Any = None, seed: int = 0, batch: int = 256
+) -> np.ndarray:
+    """``(n, F, T)`` spectrograms in normalised units for labels ``(n,)`` and noise ``z``.
+
+    ``z`` ``(n, latent_dim)`` defaults to seeded standard normal noise. Family labels
+    are ignored by a pitch-only generator.
+    """
+    pitch = torch.as_tensor(np.asarray(pitch), dtype=torch.long)
+    n = len(pitch)
+    if z is None:
+        z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(seed))
+    z = torch.as_tensor(z, dtype=torch.float32)
+    fam = None
+    if getattr(G, "n_families", 0):
+        fam = torch.as_tensor(np.asarray(family), dtype=torch.long)
+    dev = next(G.parameters()).device
+    was_training = G.training
+    G.eval()
+    out = []
+    for i in range(0, n, batch):
+        f = None if fam is None else fam[i : i + batch].to(dev)
+        out.append(G(z[i : i + batch].to(dev), pitch[i : i + batch].to(dev), f)[:, 0].cpu())
+    G.train(was_training)
+    return torch.cat(out).numpy()
+
+
+def make_samples(
+    G: nn.Module,
+    normalizer: SpecNormalizer,
+    spec_config: SpecConfig,
+    n: int,
+    seed: int = 0,
+    n_iter: int = 32,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``."""
+    pitch, family = sample_labels(n, G.n_pitches, G.n_families, seed)
+    specs = normalizer.inverse(generate(G, pitch, family, seed=seed + 1))
+    return specs, griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed), pitch, family
+
+
+def save_cgan_samples(
+    path: str | os.PathLike,
+    G: nn.Module,
+    normalizer: SpecNormalizer,
+    spec_config: SpecConfig,
+    pitches: list[int],
+    family_names: list[str],
+    n: int = 200,
+    seed: int = 0,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Make ``n`` clips and save them with :func:`gan_tutorial.samples.save_samples`.
+
+    The metadata carries each clip's requested MIDI ``pitch`` and instrument ``family``
+    (name; ``null`` for a pitch-only model) and ``conditioned_on``.
+    """
+    specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed)
+    fam = [family_names[i] for i in f] if G.n_families else [None] * n
+    info = {
+        "framework": "torch",
+        "model": "cgan",
+        "seed": seed,
+        "spec_config": spec_config.as_dict(),
+        "pitch": [int(pitches[i]) for i in p],
+        "family": fam,
+        "conditioned_on": ["pitch", "family"] if G.n_families else ["pitch"],
+        **(meta or {}),
+    }
+    return save_samples(path, specs, audio, spec_config.sr, info)
+
+
+@dataclass
+class Judge:
+    """Chapter 24's evaluator with the real reference rows computed once.
+
+    ``real``: the training split (the reference every row is measured against);
+    ``held_out`` / ``held_out_gl``: valid + test clips as they are and through
+    Griffin-Lim, the best a generator / a spectrogram generator can hope for.
+    """
+
+    evaluator: Any
+    real: Embedded
+    held_out: Embedded
+    held_out_gl: Embedded
+    pitch_low: int
+    sr: int
+
+    @classmethod
+    def build(cls, notes: Any, spec_config: SpecConfig, evaluator: Any = None) -> Judge:
+        """From an ``NSynthLite`` dataset (its train split and its valid + test splits)."""
+        from ..evaluation import embed
+        from .classifier import AudioEvaluator
+        from .spectral import log_spectrogram
+
+        ev = evaluator or AudioEvaluator.load()
+        train = notes.audio[notes.split == "train"]
+        held = notes.audio[np.isin(notes.split, ["valid", "test"])]
+        held_gl = griffin_lim(log_spectrogram(held, spec_config), spec_config)
+        sr = int(notes.sr)
+        return cls(
+            ev,
+            embed(ev, train, sr),
+            embed(ev, held, sr),
+            embed(ev, held_gl, sr),
+            int(ev.pitch_low),
+            sr,
+        )
+
+    def embed(self, audio: np.ndarray, sr: int | None = None) -> Embedded:
+        from ..evaluation import embed
+
+        return embed(self.evaluator, audio, sr or self.sr)
+
+    def row(
+        self, name: str, emb: Embedded, midi: np.ndarray | None = None, n: int | None = None
+    ) -> dict[str, Any]:
+        """Chapter 24's row for the first ``n`` clips, plus ``pitch_accuracy`` when ``midi``
+        (the requested MIDI pitch of each clip) is given."""
+        from .. import evaluation, metrics
+
+        n = min(len(emb), n or len(emb))
+        sub = evaluation.Embedded(emb.features[:n], emb.probs[:n], emb.centroid_hz[:n])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            row = evaluation.evaluation_row(name, sub, self.real, rng=0)
+        if midi is not None:
+            row["pitch_accuracy"] = metrics.pitch_accuracy(
+                sub.probs, np.asarray(midi)[:n] - self.pitch_low
+            )
+        return row
+
+    def compare(self, name: str, audio: np.ndarray, midi: np.ndarray) -> list[dict[str, Any]]:
+        """Rows for the generated clips and for both held-out sets, all at equal n."""
+        n = min(len(audio), len(self.held_out))
+        gen = self.embed(audio[:n])
+        return [
+            self.row("real held-out", self.held_out, n=n),
+            self.row("held-out via Griffin-Lim", self.held_out_gl, n=n),
+            self.row(name, gen, midi, n=n),
+        ]
+
+
+def targets(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float, bool]]:
+    """The issue's targets for the last row: ``{name: (value, threshold, met)}``."""
+    held, gl, gen = rows[0], rows[1], rows[-1]
+    checks = {
+        "IS / real IS": (gen["is_mean"] / held["is_mean"], 0.85, True),
+        "pitch accuracy": (gen.get("pitch_accuracy", np.nan), 0.9, True),
+        "FID / Griffin-Lim FID": (gen["fid"] / gl["fid"], 1.2, False),
+        "precision": (gen["precision"], 0.35, True),
+        "recall": (gen["recall"], 0.35, True),
+    }
+    return {k: (v, t, v >= t if up else v <= t) for k, (v, t, up) in checks.items()}
+
+
+def evaluate_sample_file(
+    path: str | os.PathLike, judge: Judge | None = None, notes: Any = None
+) -> list[dict[str, Any]]:
+    """Chapter 24's table for a chapter-25 sample file (with its held-out rows at equal n).
+
+    ``judge`` defaults to one built from the ``nsynth_lite`` data of the file's profile.
+    Prints the table and the issue's targets; returns the rows.
+    """
+    from .. import evaluation
+
+    s = load_samples(path)
+    if judge is None:
+        from .. import config, data
+
+        notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
+        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]))
+    midi = np.asarray(s.meta.get("pitch", []), dtype=np.int64)
+    rows = judge.compare(s.meta.get("model", "generated"), evaluation.sample_audio(s), midi)
+    print(evaluation.format_table(rows))
+    for k, (v, t, ok) in targets(rows).items():
+        sign = "<=" if "FID" in k else ">="
+        print(f"{k:22s} {v:6.3f}  target {sign} {t}  {'met' if ok else 'NOT met'}")
+    return rows

@@ -1,0 +1,186 @@
+"""Chapter 25: conditional generator, projection discriminator, EMA, the training CLI."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gan_tutorial.audio import SpecConfig  # noqa: E402
+from gan_tutorial.samples import load_samples  # noqa: E402
+from gan_tutorial.torch import cgan, cgan_train, spectral, train_cgan  # noqa: E402
+from gan_tutorial.torch.cgan_eval import generate, sample_labels  # noqa: E402
+
+
+@pytest.mark.parametrize(("size", "families"), [(32, 0), (64, 3)])
+def test_conditioning_shapes(size, families):
+    G = cgan.CondGenerator(n_pitches=5, n_families=families, latent_dim=16, size=size, base=4)
+    D = cgan.CondDiscriminator(n_pitches=5, n_families=families, size=size, base=4)
+    z, p = torch.randn(8, 16), torch.randint(0, 5, (8,))
+    f = torch.randint(0, 3, (8,)) if families else None
+    x = G(z, p, f)
+    assert x.shape == (8, 1, size, size)
+    assert x.abs().max() <= 1
+    assert D(x, p, f).shape == (8, 1)
+
+
+def test_family_conditioned_models_need_family_labels():
+    G = cgan.CondGenerator(4, 2, latent_dim=8, size=32, base=4)
+    D = cgan.CondDiscriminator(4, 2, size=32, base=4)
+    with pytest.raises(ValueError, match="family"):
+        G(torch.randn(2, 8), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="family"):
+        D(torch.zeros(2, 1, 32, 32), torch.tensor([0, 1]))
+
+
+def test_generator_uses_both_labels():
+    torch.manual_seed(0)
+    G = cgan.CondGenerator(4, 2, latent_dim=8, size=32, base=4)
+    for blk in G.blocks:  # FiLM starts at zero; give it weights so labels act everywhere
+        torch.nn.init.normal_(blk.film.weight, 0, 0.5)
+    z = torch.randn(1, 8)
+    a = G(z, torch.tensor([0]), torch.tensor([0]))
+    assert not torch.allclose(a, G(z, torch.tensor([1]), torch.tensor([0])))
+    assert not torch.allclose(a, G(z, torch.tensor([0]), torch.tensor([1])))
+
+
+def test_projection_discriminator_uses_the_label():
+    torch.manual_seed(0)
+    D = cgan.CondDiscriminator(n_pitches=6, n_families=2, size=32, base=4).eval()
+    x = torch.randn(4, 1, 32, 32)
+    p, f = torch.tensor([0, 1, 2, 3]), torch.zeros(4, dtype=torch.long)
+    base = D(x, p, f)
+    assert not torch.allclose(base, D(x, (p + 1) % 6, f))
+    assert not torch.allclose(base, D(x, p, f + 1))
+    # the label enters only through <embed(label), h>: swapping it moves the logit by
+    # exactly the projection difference
+    h = D.features(x)
+    delta = ((D.embed_pitch(p + 1) - D.embed_pitch(p)) * h).sum(dim=1, keepdim=True)
+    torch.testing.assert_close(D(x, p + 1, f) - base, delta, rtol=1e-4, atol=1e-4)
+
+
+def test_spectral_norm_can_be_switched_off():
+    on = cgan.CondDiscriminator(3, 0, size=32, base=4)
+    off = cgan.CondDiscriminator(3, 0, size=32, base=4, spectral=False)
+    assert any("parametrizations" in n for n, _ in on.named_parameters())
+    assert not any("parametrizations" in n for n, _ in off.named_parameters())
+
+
+def test_minibatch_std_groups_are_contiguous():
+    x = torch.randn(8, 3, 4, 4)
+    whole = cgan.minibatch_std(x, group=4)
+    halves = torch.cat([cgan.minibatch_std(x[:4], 4), cgan.minibatch_std(x[4:], 4)])
+    torch.testing.assert_close(whole, halves)  # a batch split over two processes
+    assert whole.shape == (8, 4, 4, 4)
+    same = cgan.minibatch_std(x[:1].repeat(4, 1, 1, 1), 4)
+    assert same[:, -1].max() < 1e-3  # identical clips (collapse) show zero spread
+
+
+def test_time_shift_moves_frames_and_passes_gradients():
+    x = torch.arange(6.0).view(1, 1, 1, 6).repeat(2, 1, 2, 1).requires_grad_()
+    y = cgan.time_shift(x, torch.tensor([2, -1]))
+    assert y[0, 0, 0].tolist() == [0, 0, 0, 1, 2, 3]
+    assert y[1, 0, 0].tolist() == [1, 2, 3, 4, 5, 5]
+    torch.testing.assert_close(cgan.time_shift(x, torch.zeros(2, dtype=torch.long)), x)
+    y.sum().backward()
+    assert x.grad is not None
+    assert x.grad.abs().sum() > 0
+
+
+def test_ema_warm_up_and_average():
+    lin = torch.nn.Linear(2, 1, bias=False)
+    torch.nn.init.zeros_(lin.weight)
+    ema = cgan.GeneratorEMA(lin, decay=0.9)
+    assert not any(p.requires_grad for p in ema.module.parameters())
+    expected = torch.zeros(1, 2)
+    for t in range(30):
+        with torch.no_grad():
+            lin.weight.fill_(float(t + 1))
+        d = min(0.9, (1 + t) / (10 + t))
+        assert ema.current_decay() == pytest.approx(d)
+        ema.update(lin)
+        expected = d * expected + (1 - d) * lin.weight.detach()
+    torch.testing.assert_close(ema.module.weight, expected)
+    assert (ema.module.weight < lin.weight).all()  # it lags the live weights
+    other = cgan.GeneratorEMA(torch.nn.Linear(2, 1, bias=False), 0.9)
+    other.load_state_dict(ema.state_dict())
+    torch.testing.assert_close(other.module.weight, ema.module.weight)
+    assert other.num_updates == 30
+
+
+def test_batch_inputs_are_a_function_of_seed_rank_and_step():
+    d = train_cgan.synthetic_data(32, 32)
+    s = cgan_train.settings_for("quick", batch_size=8)
+    a = cgan_train.batch_inputs(d, s, seed=1, step=3)
+    b = cgan_train.batch_inputs(d, s, seed=1, step=3)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    other_rank = cgan_train.batch_inputs(d, s, seed=1, step=3, rank=1, world=2)
+    assert not torch.equal(a["z"], other_rank["z"])
+    # the two ranks of one epoch see disjoint clips
+    r0 = cgan_train.batch_inputs(d, s, seed=1, step=0, rank=0, world=2)["real"]
+    r1 = cgan_train.batch_inputs(d, s, seed=1, step=0, rank=1, world=2)["real"]
+    assert not any(torch.equal(u, v) for u in r0 for v in r1)
+
+
+def _weights(path):
+    ck = torch.load(path, weights_only=True)
+    return {**ck["generator"], **{f"D.{k}": v for k, v in ck["discriminator"].items()}}, ck
+
+
+def test_cli_resume_is_exact_and_writes_samples(tmp_path):
+    common = ["--synthetic", "32", "--no-progress", "--threads", "1", "--samples", "6"]
+    train_cgan.main([*common, "--out", str(tmp_path / "a"), "--steps", "6"])
+    train_cgan.main([*common, "--out", str(tmp_path / "b"), "--steps", "3"])
+    train_cgan.main([*common, "--out", str(tmp_path / "b"), "--steps", "6"])  # resumes
+    wa, ca = _weights(tmp_path / "a" / "checkpoint.pt")
+    wb, cb = _weights(tmp_path / "b" / "checkpoint.pt")
+    assert ca["step"] == cb["step"] == 6
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=0, msg=k)
+    torch.testing.assert_close(ca["ema"]["module"], cb["ema"]["module"], rtol=0, atol=0)
+    assert len(cb["history"]["steps"]) == 6
+    s = load_samples(tmp_path / "b" / "samples_torch_cgan.npz")
+    assert s.specs.shape == (6, 32, 32)
+    assert s.audio.shape == (6, 16384)
+    assert s.meta["model"] == "cgan"
+    assert s.meta["step"] == 6
+    assert len(s.meta["pitch"]) == 6
+    assert set(s.meta["pitch"]) <= set(range(60, 64))
+
+
+def test_checkpoint_from_another_model_is_refused(tmp_path):
+    from gan_tutorial.errors import FileProblem
+
+    train_cgan.main(["--synthetic", "32", "--no-progress", "--samples", "0",
+                     "--out", str(tmp_path), "--steps", "1"])  # fmt: skip
+    d = train_cgan.synthetic_data(32, 32)
+    run = cgan_train.build_run(cgan_train.settings_for("quick", base_g=4), 4, 2, 32)
+    with pytest.raises(FileProblem, match="same --profile"):
+        cgan_train.load_cgan_checkpoint(tmp_path / "checkpoint.pt", run)
+    assert len(d) == 32
+
+
+def test_sample_labels_are_uniform_over_pitches():
+    p, f = sample_labels(200, 25, 10, seed=0)
+    assert np.bincount(p).min() == 8
+    assert np.bincount(p).max() == 8
+    assert np.bincount(f).tolist() == [20] * 10
+    G = cgan.CondGenerator(25, 10, latent_dim=8, size=32, base=4)
+    a = generate(G, p[:4], f[:4], seed=3)
+    assert a.shape == (4, 32, 32)
+    np.testing.assert_array_equal(a, generate(G, p[:4], f[:4], seed=3))
+
+
+def test_torch_spectrogram_matches_librosa_path():
+    pytest.importorskip("librosa")
+    from gan_tutorial import audio
+
+    cfg = SpecConfig.for_size(64)
+    np.testing.assert_allclose(spectral.mel_filterbank(cfg), audio._mel_basis(cfg), atol=1e-6)
+    t = np.arange(cfg.n_samples) / cfg.sr
+    y = (0.5 * np.sin(2 * np.pi * 440 * t) * np.exp(-3 * t)).astype(np.float32)[None]
+    ref = audio.spectrogram(y, cfg)
+    np.testing.assert_allclose(spectral.log_spectrogram(y, cfg), ref, rtol=1e-3, atol=1e-2)
+    back = spectral.griffin_lim(ref, cfg, n_iter=16)
+    assert back.shape == (1, cfg.n_samples)
+    # Griffin-Lim keeps the spectrogram: the log-mel of the result is close to the input
+    assert np.abs(audio.spectrogram(back, cfg) - ref)[:, :, 2:-2].mean() < 0.5
