@@ -111,9 +111,9 @@ def load_audio(
         start, frames = 0, -1
         if offset or duration is not None:
             info = sf.info(str(p))
-            start = int(round(offset * info.samplerate))
+            start = round(offset * info.samplerate)
             if duration is not None:
-                frames = max(1, int(round(duration * info.samplerate)))
+                frames = max(1, round(duration * info.samplerate))
             if offset and start >= info.frames:
                 raise AudioFileError(
                     p,
@@ -304,7 +304,7 @@ def spectral_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: SpecC
     """|| |S_ref| - |S_est| ||_F / || |S_ref| ||_F on linear STFT magnitudes (0 = perfect)."""
     a = stft_magnitude(reference, cfg)
     b = stft_magnitude(estimate, cfg)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))
+    return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(a)), 1e-12))
 
 
 def feature_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: SpecConfig) -> float:
@@ -315,7 +315,7 @@ def feature_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: SpecCo
     """
     a = np.exp(spectrogram(reference, cfg))
     b = np.exp(spectrogram(estimate, cfg))
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))
+    return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(a)), 1e-12))
 
 
 class SpecNormalizer:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
+__all__ = ["ENV_VAR", "PROFILES", "Profile", "profile"]
+
 ENV_VAR = "GAN_TUTORIAL_PROFILE"
 PROFILES = ("quick", "laptop", "gpu")
 

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import os
 
+__all__ = [
+    "AudioFileError",
+    "DatasetLayoutError",
+    "FileProblem",
+    "FluidSynthMissing",
+    "GanTutorialError",
+    "MidiFileError",
+    "TrainingDiverged",
+]
+
 
 class GanTutorialError(ValueError):
     """Base class. A ``ValueError`` so callers may catch it generically."""
@@ -36,3 +46,7 @@ class DatasetLayoutError(FileProblem):
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; training was stopped so nothing is overwritten."""
+
+
+class FluidSynthMissing(RuntimeError):
+    """pyfluidsynth is installed but cannot find the FluidSynth C library."""

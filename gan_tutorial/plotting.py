@@ -8,6 +8,14 @@ import numpy as np
 
 from .audio import SR, SpecConfig
 
+__all__ = [
+    "plot_average_spectra",
+    "plot_losses",
+    "plot_spectrogram",
+    "plot_waveform",
+    "spectrogram_grid",
+]
+
 
 def _plt():
     import matplotlib.pyplot as plt
@@ -148,7 +156,7 @@ def plot_average_spectra(
             fmin=30.0,
             fmax=sr / 2,
         )
-        curves[name] = p.mean(axis=tuple(range(p.ndim - 2)) + (p.ndim - 1,))
+        curves[name] = p.mean(axis=(*tuple(range(p.ndim - 2)), p.ndim - 1))
     top = max(c.max() for c in curves.values())
     for name, c in curves.items():
         ax.semilogx(freqs, 10 * np.log10(c / top + 1e-12), lw=1.2, label=name)

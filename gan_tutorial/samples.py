@@ -109,7 +109,7 @@ def save_samples(
         x = normalizer.inverse(x)
     if not np.all(np.isfinite(x)):
         raise ValueError("specs contain NaN or inf; refusing to save them (did training diverge?).")
-    arrays: dict[str, np.ndarray] = {
+    arrays: dict[str, Any] = {
         "format": np.array(FORMAT),
         "specs": x,
         "sr": np.array(int(sr)),

@@ -12,16 +12,24 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import FluidSynthMissing
+
+__all__ = [
+    "INSTALL_HINT",
+    "FluidSynthMissing",
+    "NoteRenderer",
+    "fluidsynth_available",
+    "import_fluidsynth",
+    "render_midi",
+    "soundfont_path",
+]
+
 INSTALL_HINT = (
     "The FluidSynth system library is missing. Install it, then re-run:\n"
     "  Debian/Ubuntu: sudo apt-get install -y libfluidsynth3\n"
     "  macOS (Homebrew): brew install fluid-synth\n"
     "  conda: conda install -c conda-forge fluidsynth"
 )
-
-
-class FluidSynthMissing(RuntimeError):
-    """pyfluidsynth is installed but cannot find the FluidSynth C library."""
 
 
 def soundfont_path() -> Path:
@@ -118,7 +126,7 @@ class _quiet_stderr:
 
     def __enter__(self):
         try:
-            self._fd = os.dup(2)
+            self._fd: int | None = os.dup(2)
             self._null = os.open(os.devnull, os.O_WRONLY)
             sys.stderr.flush()
             os.dup2(self._null, 2)

@@ -67,7 +67,7 @@ def check_finite(step: int, /, *, checkpoint: str | None = None, **losses: Any) 
 
 def every(step: int, n: int | None) -> bool:
     """True when ``n > 0`` and ``step`` (completed steps, >= 1) is a multiple of ``n``."""
-    return bool(n) and n > 0 and step > 0 and step % n == 0
+    return n is not None and n > 0 and step > 0 and step % n == 0
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ class LivePlot:
         self.names = list(names) if names is not None else None
         self.enabled = force or _in_ipython()
         self._display = None
-        self.figure = None
+        self.figure: Any = None  # matplotlib Figure once drawn
 
     def _draw(self, history: LossHistory):
         from matplotlib.figure import Figure

@@ -144,7 +144,7 @@ class ProgressiveSchedule:
 
     @property
     def fade_steps(self) -> int:
-        return int(math.floor(self.fade_fraction * self.steps_per_stage))
+        return math.floor(self.fade_fraction * self.steps_per_stage)
 
     def index(self, step: int) -> tuple[int, float]:
         """``(stage_index, alpha)`` at ``step`` — what ``Progressive*.forward`` takes."""

@@ -134,7 +134,8 @@ def test_not_audio_with_audio_extension(tmp_path, name, content):
     with pytest.raises(AudioFileError) as info:
         load_audio(p)
     msg = str(info.value)
-    assert str(p) in msg and "Fix:" in msg
+    assert str(p) in msg
+    assert "Fix:" in msg
     assert "not a readable audio file" in msg or "truncated" in msg
 
 
@@ -143,7 +144,8 @@ def test_silent_audio(tmp_path):
     with raises_naming(AudioFileError, p, "silent", "allow_silent=True"):
         load_audio(p)
     y = load_audio(p, allow_silent=True)
-    assert y.shape == (SR,) and not y.any()
+    assert y.shape == (SR,)
+    assert not y.any()
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -170,7 +172,8 @@ def test_resample_44k_stereo_to_16k_mono(tmp_path):
     p = tmp_path / "stereo44k.wav"
     sf.write(p, stereo, sr_in, subtype="PCM_16")
     y = load_audio(p, sr=SR)
-    assert y.ndim == 1 and y.dtype == np.float32
+    assert y.ndim == 1
+    assert y.dtype == np.float32
     assert abs(len(y) - int(seconds * SR)) <= 1
     spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     peak_hz = np.argmax(spec) * SR / len(y)
@@ -312,7 +315,8 @@ def test_maestro_metadata_names_missing_files(tmp_path):
     with pytest.warns(SkippedFilesWarning) as record:
         recs = load_maestro(tmp_path)
     msg = one_warning(record)
-    assert str(gone_audio) in msg and str(gone_midi) in msg
+    assert str(gone_audio) in msg
+    assert str(gone_midi) in msg
     assert "audio file listed in the metadata is missing" in msg
     assert "MIDI file listed in the metadata is missing" in msg
     assert "2 of 4" in msg
@@ -374,7 +378,8 @@ def test_scan_audio_folder_warns_once(tmp_path):
     assert set(skipped) == set(bad)
     for p, why in bad.items():
         assert str(p) in msg
-        assert why in skipped[p] and why in msg
+        assert why in skipped[p]
+        assert why in msg
     assert "5 of 7" in msg
 
 
@@ -383,7 +388,8 @@ def test_scan_audio_folder_clean_and_missing(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SkippedFilesWarning)
         ok, skipped = scan_audio_folder(tmp_path)
-    assert ok == [tmp_path / "a.wav"] and skipped == {}
+    assert ok == [tmp_path / "a.wav"]
+    assert skipped == {}
     with raises_naming(DatasetLayoutError, tmp_path / "nope", "does not exist"):
         scan_audio_folder(tmp_path / "nope")
 
@@ -411,7 +417,9 @@ def test_lakh_validate_skips_bad_files_with_one_warning(tmp_path):
     assert [r.md5 for r in recs] == [md5]
     for p in bad:
         assert str(p.resolve()) in msg
-    assert "truncated" in msg and "empty" in msg and "does not parse" in msg
+    assert "truncated" in msg
+    assert "empty" in msg
+    assert "does not parse" in msg
     # check_md5 catches a file whose name is not its md5
     with pytest.warns(SkippedFilesWarning) as record:
         load_lakh(tmp_path, check_md5=True)
@@ -482,14 +490,18 @@ def test_nsynth_missing_and_unreadable_wavs(tmp_path):
     with pytest.warns(SkippedFilesWarning) as record:
         recs = load_nsynth(tmp_path)
     msg = one_warning(record)
-    assert str(audio / f"{names[4]}.wav") in msg and "missing" in msg
+    assert str(audio / f"{names[4]}.wav") in msg
+    assert "missing" in msg
     assert len(recs) == 4
     with pytest.warns(SkippedFilesWarning) as record:
         x, pitch = load_nsynth_arrays(recs)
     msg = one_warning(record)
-    assert x.shape == (2, 16384) and list(pitch) == [60, 61]
-    assert str(audio / f"{names[2]}.wav") in msg and "not a readable audio file" in msg
-    assert str(audio / f"{names[3]}.wav") in msg and "silent" in msg
+    assert x.shape == (2, 16384)
+    assert list(pitch) == [60, 61]
+    assert str(audio / f"{names[2]}.wav") in msg
+    assert "not a readable audio file" in msg
+    assert str(audio / f"{names[3]}.wav") in msg
+    assert "silent" in msg
     for n in names[:2]:
         assert n not in msg
     # nothing readable at all: an error, not an empty array

@@ -28,13 +28,9 @@ needs_fluidsynth = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    """A freshly rendered quick-profile NSynthLite (about 310 notes, under a second)."""
-    if not fluidsynth_available():
-        pytest.skip("needs the FluidSynth system library")
-    from gan_tutorial.data.builtin import nsynth_lite
-
-    return nsynth_lite("quick", cache_dir=tmp_path_factory.mktemp("data"), progress=False)
+def quick(nsynth_quick):
+    """The session's quick-profile NSynthLite (about 310 notes, tests/conftest.py)."""
+    return nsynth_quick
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +68,8 @@ def test_shipped_weights_classify_fresh_quick_notes(quick, evaluator):
 def test_features_and_probs(quick, evaluator):
     audio = quick.audio[:12]
     f1 = evaluator.features(audio)
-    assert f1.shape == (12, EMBED_DIM) and f1.dtype == np.float32
+    assert f1.shape == (12, EMBED_DIM)
+    assert f1.dtype == np.float32
     np.testing.assert_array_equal(f1, evaluator.features(audio))  # deterministic
     np.testing.assert_allclose(evaluator.features(audio[:3]), f1[:3], rtol=1e-4, atol=1e-4)
     p = evaluator.probs(audio)
@@ -111,6 +108,7 @@ def test_missing_normalizer_names_the_file(tmp_path):
         AudioEvaluator.load(tmp_path / "nowhere")
 
 
+@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 @needs_fluidsynth
 def test_tiny_training_is_deterministic(quick, tmp_path):
     idx = np.concatenate(
@@ -122,10 +120,11 @@ def test_tiny_training_is_deterministic(quick, tmp_path):
     mask = np.zeros(len(quick), bool)
     mask[idx] = True
     small = quick.subset(mask)
-    kw = dict(seed=3, epochs=2, data=small, batch_size=16, threads=1, progress=False)
+    kw = {"seed": 3, "epochs": 2, "data": small, "batch_size": 16, "threads": 1, "progress": False}
     a = train_classifier(out_dir=tmp_path / "a", **kw)
     b = train_classifier(out_dir=False, **kw)
     assert [h["loss"] for h in a["history"]] == [h["loss"] for h in b["history"]]
-    assert np.isfinite(a["final_loss"]) and a["counts"]["train"] == 32
+    assert np.isfinite(a["final_loss"])
+    assert a["counts"]["train"] == 32
     ev = AudioEvaluator.load(tmp_path / "a")
     assert ev.features(small.audio[:4]).shape == (4, EMBED_DIM)

@@ -26,10 +26,8 @@ from gan_tutorial.data import (
     load_maestro_audio,
     load_nsynth,
     load_nsynth_arrays,
-    nsynth_lite,
     score_to_midi,
 )
-from gan_tutorial.synth import fluidsynth_available
 
 Q16 = 1.0 / 32768  # 16-bit quantisation step: what save_wav + load_audio may change
 NOTE_N = 16384
@@ -56,11 +54,9 @@ pytestmark = pytest.mark.fluidsynth
 
 # --------------------------------------------------------------------------- helpers
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory):
-    """The 'quick' nsynth_lite notes, rendered once per test session (about 1 s)."""
-    if not fluidsynth_available():
-        pytest.skip("FluidSynth system library not installed")
-    return nsynth_lite("quick", cache_dir=tmp_path_factory.mktemp("nsynth_lite"), progress=False)
+def rendered(nsynth_quick):
+    """The 'quick' nsynth_lite notes, rendered once per test session (tests/conftest.py)."""
+    return nsynth_quick
 
 
 def notes_midi(notes: list[tuple[int, int, int]]):
@@ -187,8 +183,10 @@ def test_maestro_records(maestro, variant):
     assert all(isinstance(r, MaestroRecord) for r in recs)
     assert {r.version for r in recs} == {MAESTRO_VARIANTS[variant][0]}
     for rec, (year, split, composer, title, idx) in zip(recs, MAESTRO_ROWS, strict=True):
-        assert rec.audio_path.is_absolute() and rec.audio_path.is_file()
-        assert rec.midi_path.is_file() and rec.midi_path.suffix == ".midi"
+        assert rec.audio_path.is_absolute()
+        assert rec.audio_path.is_file()
+        assert rec.midi_path.is_file()
+        assert rec.midi_path.suffix == ".midi"
         assert rec.audio_path.parent == folder.resolve() / str(year)
         assert rec.midi_path.with_suffix(".wav") == rec.audio_path
         assert (rec.split, rec.composer, rec.title, rec.year) == (split, composer, title, year)
@@ -222,7 +220,8 @@ def test_maestro_audio_and_midi_round_trip(maestro):
     for rec in load_maestro(folder):
         y, notes = truth[str(rec.audio_path.relative_to(folder.resolve()))]
         got = load_maestro_audio(rec)
-        assert got.dtype == np.float32 and got.shape == y.shape
+        assert got.dtype == np.float32
+        assert got.shape == y.shape
         np.testing.assert_allclose(got, y, atol=Q16)
         assert len(got) / 16000 == pytest.approx(rec.duration)
         # a crop decodes only the requested span
@@ -275,22 +274,26 @@ def lakh(rendered, tmp_path_factory):
 def test_lakh_full(lakh):
     root, pieces, _ = lakh
     recs = load_lakh(root / "lmd_full")
-    assert len(recs) == 3 and all(isinstance(r, LakhRecord) for r in recs)
+    assert len(recs) == 3
+    assert all(isinstance(r, LakhRecord) for r in recs)
     for r in recs:
-        assert r.subset == "full" and r.msd_id is None
-        assert r.path.parent.name == r.md5[0] and r.path.name == f"{r.md5}.mid"
+        assert r.subset == "full"
+        assert r.msd_id is None
+        assert r.path.parent.name == r.md5[0]
+        assert r.path.name == f"{r.md5}.mid"
         assert hashlib.md5(r.path.read_bytes()).hexdigest() == r.md5
     assert {r.md5 for r in recs} == set(list(pieces)[:3])
 
 
 def test_lakh_matched(lakh):
-    root, pieces, matched = lakh
+    root, _pieces, matched = lakh
     recs = load_lakh(root / "lmd_matched")
     assert sorted((r.msd_id, r.md5) for r in recs) == sorted(matched)
     for r in recs:
         assert r.subset == "matched"
         a, b, c, tid = r.path.parts[-5:-1]
-        assert tid == r.msd_id and (a, b, c) == tuple(r.msd_id[2:5])
+        assert tid == r.msd_id
+        assert (a, b, c) == tuple(r.msd_id[2:5])
     assert {r.path.parts[-5:-2] for r in recs} == {("A", "A", "A"), ("B", "C", "D")}
 
 
@@ -366,18 +369,21 @@ def test_nsynth_records(nsynth, rendered):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SkippedFilesWarning)
         recs = load_nsynth(folder)
-    assert len(recs) == len(NSYNTH_IDX) and all(isinstance(r, NSynthRecord) for r in recs)
+    assert len(recs) == len(NSYNTH_IDX)
+    assert all(isinstance(r, NSynthRecord) for r in recs)
     assert [r.note_str for r in recs] == sorted(examples)
     for r in recs:
         ex = examples[r.note_str]
-        assert r.audio_path == folder / "audio" / f"{r.note_str}.wav" and r.audio_path.is_file()
+        assert r.audio_path == folder / "audio" / f"{r.note_str}.wav"
+        assert r.audio_path.is_file()
         assert (r.pitch, r.velocity, r.instrument_family, r.instrument_family_str) == (
             ex["pitch"],
             ex["velocity"],
             ex["instrument_family"],
             ex["instrument_family_str"],
         )
-        assert r.instrument_source_str == "synthetic" and r.sample_rate == 16000
+        assert r.instrument_source_str == "synthetic"
+        assert r.sample_rate == 16000
         assert r.instrument_str == ex["instrument_str"]
     assert {r.pitch for r in recs} == {int(rendered.pitch[i]) for i in NSYNTH_IDX}
     # the parent of the split folder works too
@@ -388,10 +394,12 @@ def test_nsynth_records(nsynth, rendered):
 def test_nsynth_filters(nsynth):
     folder, examples = nsynth
     keys = load_nsynth(folder, families={"keyboard"})
-    assert keys and {r.instrument_family_str for r in keys} == {"keyboard"}
+    assert keys
+    assert {r.instrument_family_str for r in keys} == {"keyboard"}
     assert len(keys) == sum(e["instrument_family_str"] == "keyboard" for e in examples.values())
     low = load_nsynth(folder, pitch_range=(48, 55))
-    assert low and all(48 <= r.pitch <= 55 for r in low)
+    assert low
+    assert all(48 <= r.pitch <= 55 for r in low)
     assert load_nsynth(folder, sources={"synthetic"}) == load_nsynth(folder)
 
 
@@ -399,12 +407,14 @@ def test_nsynth_arrays_equal_written_audio(nsynth, rendered):
     folder, _ = nsynth
     recs = load_nsynth(folder)
     audio, pitch = load_nsynth_arrays(recs)
-    assert audio.shape == (len(recs), NOTE_N) and audio.dtype == np.float32
+    assert audio.shape == (len(recs), NOTE_N)
+    assert audio.dtype == np.float32
     by_str = {_note_fields(rendered, i, 0)["note_str"]: i for i in NSYNTH_IDX}
     for row, r in zip(audio, recs, strict=True):
         np.testing.assert_allclose(row, rendered.audio[by_str[r.note_str]], atol=Q16)
     np.testing.assert_array_equal(pitch, [r.pitch for r in recs])
     long, _ = load_nsynth_arrays(recs[:2], n_samples=64000)
-    assert long.shape == (2, 64000) and np.all(long[:, NOTE_N:] == 0)
+    assert long.shape == (2, 64000)
+    assert np.all(long[:, NOTE_N:] == 0)
     half, _ = load_nsynth_arrays(recs[:2], n_samples=8000, sr=8000)
     assert half.shape == (2, 8000)

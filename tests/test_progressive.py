@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import torch
-import torch.nn.functional as F
 
-from gan_tutorial.torch.progressive import ProgressiveDiscriminator, ProgressiveGenerator
+torch = pytest.importorskip("torch")
+
+import torch.nn.functional as F  # noqa: E402
+
+from gan_tutorial.torch.progressive import ProgressiveDiscriminator, ProgressiveGenerator  # noqa: E402
 
 RES = (8, 16, 32, 64)
 CH = (16, 8, 8, 4)

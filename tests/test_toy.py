@@ -6,16 +6,20 @@ import math
 
 import numpy as np
 import pytest
-from torch import nn
 
-from gan_tutorial.errors import TrainingDiverged
-from gan_tutorial.torch import toy as TY
-from gan_tutorial.toy import mode_centers, mode_metrics, plot_toy, ring_of_gaussians
+torch = pytest.importorskip("torch")
+
+from torch import nn  # noqa: E402
+
+from gan_tutorial.errors import TrainingDiverged  # noqa: E402
+from gan_tutorial.torch import toy as TY  # noqa: E402
+from gan_tutorial.toy import mode_centers, mode_metrics, plot_toy, ring_of_gaussians  # noqa: E402
 
 
 def test_ring_samples() -> None:
     x = ring_of_gaussians(4000, rng=0)
-    assert x.shape == (4000, 2) and x.dtype == np.float32
+    assert x.shape == (4000, 2)
+    assert x.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(x, axis=1).mean(), 2.0, atol=0.01)
     np.testing.assert_array_equal(x, ring_of_gaussians(4000, rng=np.random.default_rng(0)))
     c = mode_centers(8, 2.0)
@@ -24,7 +28,8 @@ def test_ring_samples() -> None:
     np.testing.assert_allclose(c[2], [0.0, 2.0], atol=1e-6)  # 90 degrees
     y = ring_of_gaussians(1000, n_modes=4, radius=5.0, std=0.1, rng=1)
     d = np.linalg.norm(y[:, None] - mode_centers(4, 5.0)[None], axis=2).min(1)
-    assert d.std() < 0.2 and 0.05 < np.median(d) < 0.2  # Rayleigh median 0.118 for std 0.1
+    assert d.std() < 0.2
+    assert 0.05 < np.median(d) < 0.2
 
 
 def test_metrics_on_real_data() -> None:
@@ -32,7 +37,8 @@ def test_metrics_on_real_data() -> None:
     assert m["modes_covered"] == 8
     # P(r <= 3 std) for a 2-D isotropic Gaussian = 1 - exp(-4.5) = 0.9889
     assert m["high_quality_share"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)
-    assert m["per_mode_counts"].shape == (8,) and m["per_mode_counts"].sum() > 3900
+    assert m["per_mode_counts"].shape == (8,)
+    assert m["per_mode_counts"].sum() > 3900
     assert m["threshold"] == 50  # 10 % of a fair share of 500
 
 
@@ -47,13 +53,16 @@ def test_metrics_on_three_modes_and_off_ring() -> None:
     # points halfway between modes are low quality and cover nothing
     mid = mode_centers(16)[1::2]
     m = mode_metrics(np.repeat(mid, 100, axis=0))
-    assert m["modes_covered"] == 0 and m["high_quality_share"] == 0.0
+    assert m["modes_covered"] == 0
+    assert m["high_quality_share"] == 0.0
     # a mode with only a few HQ samples does not count as covered; NaNs are low quality
     x = np.concatenate([ring_of_gaussians(1000, rng=1), np.tile(c[:1], (5, 1))])
     x[:1000] = c[1]  # everything at mode 1 except 5 samples at mode 0
     x[0] = np.nan
     m = mode_metrics(x)
-    assert m["per_mode_counts"][0] == 5 and m["modes_covered"] == 1 and m["non_finite"] == 1
+    assert m["per_mode_counts"][0] == 5
+    assert m["modes_covered"] == 1
+    assert m["non_finite"] == 1
 
 
 def test_plot_toy_labels() -> None:
@@ -64,12 +73,14 @@ def test_plot_toy_labels() -> None:
 
     fig, ax = plt.subplots()
     out = plot_toy(ring_of_gaussians(100, rng=0), ring_of_gaussians(100, rng=1), ax, "t")
-    assert out is ax and "x" in ax.get_xlabel() and "arbitrary" in ax.get_ylabel()
+    assert out is ax
+    assert "x" in ax.get_xlabel()
+    assert "arbitrary" in ax.get_ylabel()
     assert ax.get_title() == "t"
     plt.close(fig)
 
 
-FAST = dict(steps=30, batch_size=64, hidden=32, n_eval=200)
+FAST = {"steps": 30, "batch_size": 64, "hidden": 32, "n_eval": 200}
 
 
 @pytest.mark.parametrize("loss", TY.TOY_LOSSES)
@@ -78,7 +89,8 @@ def test_train_toy_runs_and_is_deterministic(loss: str) -> None:
     a, b = TY.train_toy(cfg), TY.train_toy(cfg)
     assert a.samples.shape == (200, 2)
     np.testing.assert_array_equal(a.samples, b.samples)
-    assert a.losses == b.losses and len(a.losses["d"]) == len(a.losses["g"]) == 30
+    assert a.losses == b.losses
+    assert len(a.losses["d"]) == len(a.losses["g"]) == 30
     assert ("gp" in a.losses) == (loss == "wgan-gp")
     c = TY.train_toy(TY.ToyConfig(loss=loss, seed=4, n_critic=2, **FAST))
     assert not np.array_equal(a.samples, c.samples)
@@ -149,15 +161,26 @@ def test_ablation_rows_and_table() -> None:
     ]
     assert all({"modes_covered", "hq_share", "seconds"} <= set(r) for r in rows)
     fake_rows = [
-        dict(name="a", seed=0, modes_covered=8, hq_share=0.5, seconds=1.0),
-        dict(name="a", seed=1, modes_covered=6, hq_share=0.7, seconds=3.0),
-        dict(name="b", seed=0, modes_covered=1, hq_share=float("nan"), seconds=1.0, diverged=True),
+        {"name": "a", "seed": 0, "modes_covered": 8, "hq_share": 0.5, "seconds": 1.0},
+        {"name": "a", "seed": 1, "modes_covered": 6, "hq_share": 0.7, "seconds": 3.0},
+        {
+            "name": "b",
+            "seed": 0,
+            "modes_covered": 1,
+            "hq_share": float("nan"),
+            "seconds": 1.0,
+            "diverged": True,
+        },
     ]
     table = TY.ablation_table(fake_rows)
     lines = table.splitlines()
-    assert lines[0].startswith("config") and len(lines) == 4
-    assert "7.00 ± 1.00" in lines[2] and "0.60 ± 0.10" in lines[2] and "2.00 ± 1.00" in lines[2]
-    assert "n/a" in lines[3] and lines[3].rstrip().endswith("1")
+    assert lines[0].startswith("config")
+    assert len(lines) == 4
+    assert "7.00 ± 1.00" in lines[2]
+    assert "0.60 ± 0.10" in lines[2]
+    assert "2.00 ± 1.00" in lines[2]
+    assert "n/a" in lines[3]
+    assert lines[3].rstrip().endswith("1")
     assert TY.ablation_table(rows).count("\n") == 3
 
 

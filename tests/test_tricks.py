@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
-from gan_tutorial import tricks as T
-from gan_tutorial.torch import tricks as TT
+torch = pytest.importorskip("torch")
+
+from torch import nn  # noqa: E402
+
+from gan_tutorial import tricks as T  # noqa: E402
+from gan_tutorial.torch import tricks as TT  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -16,7 +18,8 @@ from gan_tutorial.torch import tricks as TT
 )
 def test_label_targets(mode: str, real: float, fake: float) -> None:
     rt, ft = T.label_targets(5, mode)
-    assert rt.shape == ft.shape == (5,) and rt.dtype == np.float32
+    assert rt.shape == ft.shape == (5,)
+    assert rt.dtype == np.float32
     np.testing.assert_allclose(rt, real)
     np.testing.assert_allclose(ft, fake)
 
@@ -64,7 +67,7 @@ def test_critic_schedule() -> None:
     assert T.n_critic_steps(10, 1) == (5, 5)
     it = T.critic_schedule(2)  # infinite
     assert [next(it) for _ in range(7)] == ["D", "D", "G", "D", "D", "G", "D"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_critic"):
         list(T.critic_schedule(0, 3))
 
 
@@ -91,7 +94,7 @@ def test_progressive_schedule() -> None:
     assert s.stage(10_000) == (64, 1.0)
     alphas = [s.stage(k)[1] for k in range(100, 150)]
     assert alphas == sorted(alphas)  # monotone ramp
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fade_fraction"):
         T.ProgressiveSchedule(fade_fraction=1.5)
 
 
@@ -120,7 +123,8 @@ def test_weight_clip() -> None:
     before = [p.clone() for p in net.parameters()]
     TT.weight_clip_(net, 0.05)
     for p, b in zip(net.parameters(), before, strict=True):
-        assert p.min() >= -0.05 and p.max() <= 0.05
+        assert p.min() >= -0.05
+        assert p.max() <= 0.05
         torch.testing.assert_close(p, b.clamp(-0.05, 0.05))  # clamps, does not rescale
     assert any((p.abs() == 0.05).any() for p in net.parameters())
 
@@ -161,7 +165,8 @@ def test_ema_closed_form() -> None:
     assert ema.num_updates == k
     for e, p0 in zip(ema.module.parameters(), w0, strict=True):
         torch.testing.assert_close(e, decay**k * p0 + (1 - decay**k) * 2.5)
-    assert not ema.module.training and not any(p.requires_grad for p in ema.module.parameters())
+    assert not ema.module.training
+    assert not any(p.requires_grad for p in ema.module.parameters())
     # copy_to writes the average back; ema copy is independent of the live model
     target = nn.Linear(3, 2)
     ema.copy_to(target)
@@ -186,6 +191,7 @@ def test_set_requires_grad_and_optimizers() -> None:
     TT.set_requires_grad(D, True)
     assert all(p.requires_grad for p in D.parameters())
     opt_g, opt_d = TT.make_optimizers(G, D, 1e-4, 4e-4)
-    assert opt_g.param_groups[0]["lr"] == 1e-4 and opt_d.param_groups[0]["lr"] == 4e-4
+    assert opt_g.param_groups[0]["lr"] == 1e-4
+    assert opt_d.param_groups[0]["lr"] == 4e-4
     assert opt_d.param_groups[0]["betas"] == (0.5, 0.999)
     assert {id(p) for p in opt_g.param_groups[0]["params"]} == {id(p) for p in G.parameters()}

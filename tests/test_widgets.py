@@ -12,8 +12,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from gan_tutorial import metrics as M  # noqa: E402
-from gan_tutorial import widgets as GW  # noqa: E402
+from gan_tutorial import metrics as M
+from gan_tutorial import widgets as GW
 
 SR = 8000
 
@@ -57,13 +57,16 @@ def make_test(tmp_path, rater: str, seed: int = 0, name: str = "ratings.csv") ->
 
 def test_listening_test_is_blinded_and_shuffled(tmp_path) -> None:
     lt = make_test(tmp_path, "ann", seed=3)
-    assert sorted(lt.order) == list(range(6)) and lt.order != list(range(6))
+    assert sorted(lt.order) == list(range(6))
+    assert lt.order != list(range(6))
     assert lt.index == 0
     # the player holds the clip at order[0], and nothing shown names the source
     assert lt.player.value == GW.wav_bytes(sine(200.0 * (lt.order[0] + 1)), SR, normalize=True)
     shown = " ".join(str(getattr(w, "value", "")) for w in (lt.progress, lt.message))
-    assert "real" not in shown.split() and "generated" not in shown
-    assert lt.widget.children and not (tmp_path / "ratings.csv").exists()  # no row before submit
+    assert "real" not in shown.split()
+    assert "generated" not in shown
+    assert lt.widget.children
+    assert not (tmp_path / "ratings.csv").exists()
 
 
 def test_listening_test_writes_one_row_per_clip_with_true_sources(tmp_path) -> None:
@@ -77,14 +80,18 @@ def test_listening_test_writes_one_row_per_clip_with_true_sources(tmp_path) -> N
         else:
             lt.rate(2, 3, 1, "real" if clip == 1 else "generated")
         assert lt.index == k + 1
-    assert lt.done and "Done" in lt.message.value and lt.submit_button.disabled
+    assert lt.done
+    assert "Done" in lt.message.value
+    assert lt.submit_button.disabled
     with pytest.raises(ValueError, match="already been rated"):
         lt.rate(3, 3, 3, "real")
     rows = read_csv(tmp_path / "ratings.csv")
-    assert len(rows) == 6 and list(rows[0]) == list(M.RATING_COLUMNS)
+    assert len(rows) == 6
+    assert list(rows[0]) == list(M.RATING_COLUMNS)
     assert [r["clip_id"] for r in rows] == [str(i) for i in lt.order]  # presentation order
     for r in rows:
-        assert r["source"] == truth[r["clip_id"]] and r["rater_id"] == "ann"
+        assert r["source"] == truth[r["clip_id"]]
+        assert r["rater_id"] == "ann"
         assert r["realism"] == ("5" if r["source"] == "real" else "2")
 
     # a second rater, with another order, appends to the same file without losing rows
@@ -93,8 +100,9 @@ def test_listening_test_writes_one_row_per_clip_with_true_sources(tmp_path) -> N
     for _ in range(6):
         lt2.rate(3, 3, 3, "generated")
     rows2 = read_csv(tmp_path / "ratings.csv")
-    assert len(rows2) == 12 and rows2[:6] == rows
-    assert sum(line.startswith("rater_id") for line in open(tmp_path / "ratings.csv")) == 1
+    assert len(rows2) == 12
+    assert rows2[:6] == rows
+    assert (tmp_path / "ratings.csv").read_text().count("rater_id") == 1
 
     s = M.summarise_ratings(M.load_ratings([tmp_path / "ratings.csv"]))
     assert s["realism"]["real"]["mean"] == pytest.approx((3 * 5 + 3 * 3) / 6)
@@ -111,7 +119,8 @@ def test_listening_test_separate_files_merge(tmp_path) -> None:
         while not lt.done:
             lt.rate(4, 4, 4, "real")
     rows = M.load_ratings([tmp_path / "a.csv", tmp_path / "b.csv"])
-    assert len(rows) == 12 and {r["rater_id"] for r in rows} == {"a", "b"}
+    assert len(rows) == 12
+    assert {r["rater_id"] for r in rows} == {"a", "b"}
     assert np.isnan(M.rater_agreement(rows))  # every rating 4: no variation, alpha undefined
 
 
@@ -120,11 +129,14 @@ def test_listening_test_submit_needs_a_guess_and_resets(tmp_path) -> None:
     with pytest.raises(ValueError, match="real' or 'generated"):
         lt.submit()
     lt._on_click(lt.submit_button)  # the button shows the problem instead of raising
-    assert "real" in lt.message.value and lt.index == 0
+    assert "real" in lt.message.value
+    assert lt.index == 0
     lt.sliders["realism"].value = 1
     lt.guess.value = "generated"
     lt.submit()
-    assert lt.index == 1 and lt.guess.value is None and lt.sliders["realism"].value == 3
+    assert lt.index == 1
+    assert lt.guess.value is None
+    assert lt.sliders["realism"].value == 3
     assert read_csv(tmp_path / "ratings.csv")[0]["realism"] == "1"
     with pytest.raises(ValueError, match="1 to 5"):
         lt.rate(0, 3, 3, "real")
@@ -137,7 +149,7 @@ def test_listening_test_validation(tmp_path) -> None:
         GW.ListeningTest([sine(200)], ["fake"], SR, tmp_path / "x.csv", "a")
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="other.csv"):
+    with pytest.raises(ValueError, match=r"other\.csv"):
         GW.ListeningTest([sine(200)], ["real"], SR, other, "a")
 
 
@@ -180,7 +192,8 @@ def test_latent_explorer_slider_moves_along_its_direction() -> None:
         return np.sin(np.arange(400) * 0.1) * (spec.mean() + 1e-3)
 
     ex = GW.LatentExplorer(gen, latent_dim=16, to_audio=to_audio, sr=SR, n_directions=3)
-    assert len(gen.calls) == 1 and gen.calls[0].shape == (1, 16)  # drawn once at start
+    assert len(gen.calls) == 1
+    assert gen.calls[0].shape == (1, 16)
     # directions are orthonormal
     np.testing.assert_allclose(ex.directions @ ex.directions.T, np.eye(3), atol=1e-12)
     z0 = ex.current_z()
@@ -190,10 +203,13 @@ def test_latent_explorer_slider_moves_along_its_direction() -> None:
     dz = ex.current_z() - z0
     np.testing.assert_allclose(dz, 2.0 * ex.directions[1], atol=1e-5)
     np.testing.assert_allclose(gen.calls[-1][0], ex.current_z())
-    assert len(gen.calls) == 2 and len(audio_calls) == 2
-    assert ex.last_spectrogram.shape == (8, 16) and ex.player.value[:4] == b"RIFF"
+    assert len(gen.calls) == 2
+    assert len(audio_calls) == 2
+    assert ex.last_spectrogram.shape == (8, 16)
+    assert ex.player.value[:4] == b"RIFF"
     ax = ex.last_figure.axes[0]
-    assert ax.get_xlabel() == "time (s)" and ax.get_ylabel() == "mel bin"
+    assert ax.get_xlabel() == "time (s)"
+    assert ax.get_ylabel() == "mel bin"
 
 
 def test_latent_explorer_interpolates_between_seeds() -> None:
@@ -238,10 +254,13 @@ def test_trick_toggler_passes_widget_values_to_train_fn() -> None:
     tt.controls["loss"].value = "bce"
     result = tt.run()
     assert calls == [{"spectral_norm": True, "loss": "bce", "label_smoothing": True}]
-    assert result == 0.5 and tt.last_result == 0.5 and shown == [0.5]
+    assert result == 0.5
+    assert tt.last_result == 0.5
+    assert shown == [0.5]
     tt.controls["spectral_norm"].value = False
     tt._on_click(tt.button)  # the button does the same
-    assert calls[-1]["spectral_norm"] is False and tt.last_result == 1.5
+    assert calls[-1]["spectral_norm"] is False
+    assert tt.last_result == 1.5
     assert not tt.button.disabled
 
 
@@ -254,10 +273,5 @@ def test_trick_toggler_errors() -> None:
 
     tt = GW.TrickToggler(boom, {"ema": True})
     tt._on_click(tt.button)  # shown, not raised
-    assert "diverged" in tt.status.value and not tt.button.disabled
-
-
-def test_widgets_module_imports_no_framework() -> None:
-    src = open(GW.__file__).read()
-    for name in ("torch", "tensorflow", "keras"):
-        assert f"import {name}" not in src and f"from {name}" not in src
+    assert "diverged" in tt.status.value
+    assert not tt.button.disabled

@@ -17,8 +17,10 @@ import json
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +28,24 @@ from ..audio import N_SAMPLES, SR
 from ..config import Profile
 from ..config import profile as active_profile
 from ..io import atomic_write_bytes, npz_bytes, peak_normalize
+
+__all__ = [
+    "CHORALE_PROGRAMS",
+    "DATA_VERSION",
+    "FAMILY_NAMES",
+    "GM_FAMILIES",
+    "ROLL_LOW",
+    "ROLL_PITCHES",
+    "SPLITS",
+    "Chorales",
+    "NSynthLite",
+    "cache_root",
+    "chorale_names",
+    "chorales",
+    "load_or_build",
+    "nsynth_lite",
+    "score_to_midi",
+]
 
 DATA_VERSION = 1
 SPLITS = ("train", "valid", "test")
@@ -68,7 +88,7 @@ def _save(folder: Path, arrays: dict[str, np.ndarray], manifest: dict) -> None:
     atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=2).encode())
 
 
-def _load(folder: Path) -> tuple[dict[str, np.ndarray], dict] | None:
+def _load(folder: Path) -> tuple[dict[str, Any], dict] | None:
     arrays_path, manifest_path = folder / "arrays.npz", folder / "manifest.json"
     if not (arrays_path.exists() and manifest_path.exists()):
         return None
@@ -86,10 +106,30 @@ def _load(folder: Path) -> tuple[dict[str, np.ndarray], dict] | None:
     return arrays, manifest
 
 
+def load_or_build(
+    folder: Path,
+    build: Callable[[], tuple[dict[str, np.ndarray], dict]],
+    *,
+    rebuild: bool = False,
+) -> tuple[dict[str, Any], dict]:
+    """``(arrays, manifest)`` from the cache ``folder``, or from ``build()`` (then saved
+    atomically and read back, so a fresh build and a cache hit return the same thing).
+    A damaged cache is rebuilt with a warning. ``manifest["folder"]`` names the folder."""
+    cached = None if rebuild else _load(folder)
+    if cached is None:
+        arrays, manifest = build()
+        _save(folder, arrays, manifest)
+        cached = _load(folder)
+        assert cached is not None
+    arrays, manifest = cached
+    manifest["folder"] = str(folder)
+    return arrays, manifest
+
+
 def _split_labels(n: int, rng: np.random.Generator, fractions=(0.8, 0.1, 0.1)) -> np.ndarray:
     order = rng.permutation(n)
-    n_valid = int(round(fractions[1] * n))
-    n_test = n - int(round(fractions[0] * n)) - n_valid
+    n_valid = round(fractions[1] * n)
+    n_test = n - round(fractions[0] * n) - n_valid
     if n >= 3:  # every split gets at least one item
         n_valid, n_test = max(n_valid, 1), max(n_test, 1)
     n_train = n - n_valid - n_test
@@ -104,11 +144,12 @@ class _ArrayDataset:
     """Shared behaviour: subsetting by split or mask, length, manifest access."""
 
     manifest: dict
+    split: np.ndarray
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {
             f.name: getattr(self, f.name)
-            for f in fields(self)
+            for f in fields(self)  # type: ignore[arg-type]  # subclasses are dataclasses
             if isinstance(getattr(self, f.name), np.ndarray)
         }
 
@@ -123,7 +164,7 @@ class _ArrayDataset:
             mask = self.split == split_or_mask
         else:
             mask = np.asarray(split_or_mask)
-        kw = {f.name: getattr(self, f.name) for f in fields(self)}
+        kw = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
         for k, v in self._arrays().items():
             kw[k] = v[mask]
         return type(self)(**kw)
@@ -166,7 +207,7 @@ def nsynth_lite(
     One global gain scales the loudest note to 0.9, so velocity stays audible.
     """
     prof = prof if isinstance(prof, Profile) else active_profile(prof)
-    params = {
+    params: dict[str, Any] = {
         "name": "nsynth_lite",
         "version": DATA_VERSION,
         "seed": seed,
@@ -177,19 +218,15 @@ def nsynth_lite(
         "velocities": list(prof.nsynth_velocities),
         "silence_peak": silence_peak,
     }
-    folder = Path(cache_dir or cache_root()) / f"nsynth_lite-{_key(params)}"
-    cached = None if rebuild else _load(folder)
-    if cached is None:
-        arrays, manifest = _build_nsynth(params, progress)
-        _save(folder, arrays, manifest)
-        cached = _load(folder)
-        assert cached is not None
-    arrays, manifest = cached
-    manifest["folder"] = str(folder)
+    arrays, manifest = load_or_build(
+        Path(cache_dir or cache_root()) / f"nsynth_lite-{_key(params)}",
+        lambda: _build_nsynth(params, progress),
+        rebuild=rebuild,
+    )
     return NSynthLite(**arrays, manifest=manifest)
 
 
-def _build_nsynth(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], dict]:
+def _build_nsynth(params: dict, progress: bool) -> tuple[dict[str, Any], dict]:
     from tqdm.auto import tqdm
 
     from ..synth import NoteRenderer
@@ -233,7 +270,7 @@ def _build_nsynth(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], 
     }
     manifest = {
         **params,
-        "count": int(len(audio)),
+        "count": len(audio),
         "counts_by_split": {s: int((arrays["split"] == s).sum()) for s in SPLITS},
         "dropped_silent": len(dropped),
         "dropped": dropped,
@@ -294,7 +331,7 @@ def chorales(
     ``"bach/bwv269"``) picks chorales explicitly instead.
     """
     prof = prof if isinstance(prof, Profile) else active_profile(prof)
-    params = {
+    params: dict[str, Any] = {
         "name": "chorales",
         "version": DATA_VERSION,
         "seed": seed,
@@ -305,15 +342,11 @@ def chorales(
         "roll_fs": 16,
         "names": names,
     }
-    folder = Path(cache_dir or cache_root()) / f"chorales-{_key(params)}"
-    cached = None if rebuild else _load(folder)
-    if cached is None:
-        arrays, manifest = _build_chorales(params, progress)
-        _save(folder, arrays, manifest)
-        cached = _load(folder)
-        assert cached is not None
-    arrays, manifest = cached
-    manifest["folder"] = str(folder)
+    arrays, manifest = load_or_build(
+        Path(cache_dir or cache_root()) / f"chorales-{_key(params)}",
+        lambda: _build_chorales(params, progress),
+        rebuild=rebuild,
+    )
     if manifest.get("skipped"):
         warnings.warn(
             "skipped chorales that failed to parse: "
@@ -334,7 +367,7 @@ def score_to_midi(score):
     return pretty_midi.PrettyMIDI(io.BytesIO(mf.writestr()))
 
 
-def _build_chorales(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], dict]:
+def _build_chorales(params: dict, progress: bool) -> tuple[dict[str, Any], dict]:
     from music21 import corpus
     from tqdm.auto import tqdm
 

@@ -6,6 +6,10 @@ import numpy as np
 
 from ..audio import SpecConfig, SpecNormalizer, spectrogram
 
+__all__ = [
+    "spectrogram_arrays",
+]
+
 
 def spectrogram_arrays(
     audio: np.ndarray,

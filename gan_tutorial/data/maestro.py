@@ -65,7 +65,7 @@ class MaestroRecord:
 
 def _find_maestro_meta(root: Path) -> Path:
     """The metadata file in ``root`` (or in a ``maestro-v*`` subfolder); CSV preferred."""
-    folders = [root] + sorted((d for d in root.glob("maestro-v*") if d.is_dir()), reverse=True)
+    folders = [root, *sorted((d for d in root.glob("maestro-v*") if d.is_dir()), reverse=True)]
     for folder in folders:
         found = []
         for f in folder.iterdir():

@@ -3,3 +3,5 @@
 Import the submodules directly (``from gan_tutorial.keras import models``); importing this
 package does not import TensorFlow.
 """
+
+__all__: list[str] = []

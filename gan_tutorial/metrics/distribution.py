@@ -182,7 +182,7 @@ def fid_infinity(ns: Any, fids: Any) -> float:
         raise ValueError("ns must be positive and fids finite.")
     if np.unique(n).size < 2:
         raise ValueError("fid_infinity needs FIDs at 2 or more distinct sample sizes.")
-    slope, intercept = np.polyfit(1.0 / n, y, 1)
+    _slope, intercept = np.polyfit(1.0 / n, y, 1)
     return float(intercept)
 
 

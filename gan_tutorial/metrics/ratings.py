@@ -76,12 +76,12 @@ def _parse_rating_row(raw: dict[str, str], path: Any, line: int) -> dict[str, An
     for key in CRITERIA:
         text = (raw.get(key) or "").strip()
         try:
-            value = int(float(text))
+            score = int(float(text))
         except ValueError:
-            value = -1
-        if not 1 <= value <= 5 or float(text or "nan") != value:
+            score = -1
+        if not 1 <= score <= 5 or float(text or "nan") != score:
             raise FileProblem(path, f"line {line}: {key}={text!r} is not an integer 1..5.", "")
-        row[key] = value
+        row[key] = score
     if not row["rater_id"] or not row["clip_id"]:
         raise FileProblem(path, f"line {line}: empty rater_id or clip_id.", "")
     return row

@@ -1,1 +1,3 @@
 """PyTorch implementations for the course (models, losses, training tricks)."""
+
+__all__: list[str] = []

@@ -201,7 +201,7 @@ def train_classifier(
         "test_accuracy": _accuracy(model, *evals["test"]),
         "valid_accuracy": history[-1]["valid_accuracy"] if history else float("nan"),
         "test_inception_score": _inception_score(p_te) if len(p_te) else float("nan"),
-        "test_pitch_classes": int(len(torch.unique(evals["test"][1]))),
+        "test_pitch_classes": len(torch.unique(evals["test"][1])),
         "final_loss": history[-1]["loss"] if history else float("nan"),
         "history": history,
         "epochs": epochs,
@@ -211,7 +211,7 @@ def train_classifier(
         "weight_decay": weight_decay,
         "augmentation": {"gain_db": list(gain_db), "max_shift_frames": max_shift},
         "threads": threads,
-        "counts": {s: int(len(parts[s][1])) for s in parts},
+        "counts": {s: len(parts[s][1]) for s in parts},
         "dataset": {
             "source": source,
             "manifest_sha256": _dataset_sha256(data.manifest),
@@ -282,8 +282,8 @@ def evaluate_shipped(path: str | os.PathLike | None = None, progress: bool = Tru
     return {
         "test_accuracy": float((pred == test.pitch).mean()),
         "test_inception_score": _inception_score(p),
-        "test_pitch_classes": int(len(np.unique(test.pitch))),
-        "n": int(len(test)),
+        "test_pitch_classes": len(np.unique(test.pitch)),
+        "n": len(test),
     }
 
 

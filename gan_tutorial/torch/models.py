@@ -13,6 +13,7 @@ kernel-4 stride-2 ``Conv2d`` with ``padding=1`` gives ``n / 2``.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 
 import torch
@@ -82,7 +83,7 @@ class Generator(nn.Sequential):
             (next(names), nn.LeakyReLU(LEAKY_SLOPE)),
             (next(names), nn.Unflatten(1, (g[0], 4, 4))),
         ]
-        for cin, cout in zip(g, g[1:], strict=False):
+        for cin, cout in itertools.pairwise(g):
             layers += [
                 (next(names), nn.ConvTranspose2d(cin, cout, KERNEL, 2, 1, bias=False)),
                 (next(names), _bn(nn.BatchNorm2d, cout)),

@@ -15,6 +15,7 @@ standard deviation; the output is linear (no tanh) so that the fade-in is an exa
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch.nn.functional as F
@@ -27,7 +28,7 @@ def _check(resolutions: Sequence[int], channels: Sequence[int]) -> tuple[tuple, 
     res, ch = tuple(int(r) for r in resolutions), tuple(int(c) for c in channels)
     if not res:
         raise ValueError("resolutions must not be empty")
-    if any(b != 2 * a for a, b in zip(res, res[1:], strict=False)):
+    if any(b != 2 * a for a, b in itertools.pairwise(res)):
         raise ValueError(f"each resolution must double the previous one, got {res}")
     if len(ch) != len(res):
         raise ValueError(f"need one channel count per resolution: {len(ch)} vs {len(res)}")
