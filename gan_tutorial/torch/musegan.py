@@ -1,0 +1,320 @@
+"""A MuseGAN-style GAN for four-voice phrases (Dong et al., 2018), trained with WGAN-GP.
+
+Shapes: a phrase is ``(B, tracks=4, steps=64, pitches=48)`` with values in [0, 1]
+(4 bars of 16 sixteenth-steps; see :mod:`gan_tutorial.symbolic.rolls`).
+
+* :class:`MuseGenerator` draws a phrase from a **phrase-level latent** (shared by all
+  tracks and bars), turned into one code per bar by a small *temporal* network, and a
+  **per-track latent** for each voice (also unrolled into per-bar codes). Each bar is
+  made by transposed convolutions over time x pitch: a trunk shared by the tracks, then
+  a private branch per track (grouped: each voice has its own weights).
+* :class:`PhraseCritic` scores a whole phrase (all tracks, all bars) with convolutions
+  over time x pitch; no normalisation layers, as the gradient penalty needs.
+* :func:`wgan_gp_step` does ``n_critic`` critic steps with chapter 23's per-sample
+  :func:`~gan_tutorial.torch.losses.gradient_penalty`, then one generator step; :func:`train`
+  runs it through :func:`gan_tutorial.torch.training.fit` (progress bar, checkpoints, exact
+  resume) with a wall-clock guard.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .losses import gradient_penalty
+from .training import GANState, fit, new_state, save_checkpoint
+
+__all__ = [
+    "MuseGenerator",
+    "PatchConvTranspose",
+    "PhraseCritic",
+    "TrainingStopped",
+    "generate",
+    "make_state",
+    "phrase_batches",
+    "train",
+    "wgan_gp_step",
+]
+
+
+class PatchConvTranspose(nn.Module):
+    """``nn.ConvTranspose2d`` with kernel = stride = ``factor`` along one axis (``"time"`` =
+    dim 2 or ``"pitch"`` = dim 3), computed as one matrix product per position (the same
+    maths, several times faster on a CPU than the general kernel). ``groups`` as in
+    ``nn.ConvTranspose2d``: each group (here: each voice) has its own weights.
+
+    ``(N, c_in, H, W) -> (N, c_out, H*factor, W)`` for time, ``(N, c_out, H, W*factor)``
+    for pitch.
+    """
+
+    def __init__(self, c_in: int, c_out: int, factor: int, axis: str, groups: int = 1) -> None:
+        super().__init__()
+        if axis not in ("time", "pitch"):
+            raise ValueError(f"axis must be 'time' or 'pitch', got {axis!r}")
+        if c_in % groups or c_out % groups:
+            raise ValueError(f"channels {c_in}->{c_out} are not divisible by groups={groups}")
+        self.c_in, self.c_out, self.factor, self.axis, self.groups = (
+            c_in,
+            c_out,
+            factor,
+            axis,
+            groups,
+        )
+        ref = nn.ConvTranspose2d(  # same initialisation as the layer it stands for
+            c_in, c_out, (factor, 1) if axis == "time" else (1, factor), groups=groups
+        )
+        # ref.weight: (c_in, c_out/groups, kh, kw) -> (groups, c_in/groups, c_out/groups * f)
+        self.weight = nn.Parameter(ref.weight.detach().reshape(groups, c_in // groups, -1))
+        self.bias = nn.Parameter(ref.bias.detach().clone())
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, _, h, w = x.shape
+        g, f = self.groups, self.factor
+        xs = x.reshape(n, g, self.c_in // g, h, w)
+        y = torch.einsum("ngihw,gio->nghwo", xs, self.weight)  # o = (c_out/g, f)
+        y = y.reshape(n, g, h, w, self.c_out // g, f)
+        if self.axis == "time":
+            y = y.permute(0, 1, 4, 2, 5, 3).reshape(n, self.c_out, h * f, w)
+        else:
+            y = y.permute(0, 1, 4, 2, 3, 5).reshape(n, self.c_out, h, w * f)
+        return y + self.bias[None, :, None, None]
+
+
+class MuseGenerator(nn.Module):
+    """Latent ``(B, latent_dim)`` -> note probabilities ``(B, tracks, bars*16, pitches)``.
+
+    ``latent_dim = z_phrase + tracks * z_track``: the first ``z_phrase`` numbers are the
+    phrase latent, then one ``z_track`` block per voice. ``pitches`` must be a multiple of 12.
+    Per bar: a shared trunk makes ``(2w, 4 beats, octaves)`` features and doubles time to
+    eighths; each voice's private branch adds its own latent, doubles time to sixteenths and
+    turns every octave cell into 12 semitones (transposed convolutions over time x pitch).
+    """
+
+    def __init__(
+        self,
+        tracks: int = 4,
+        bars: int = 4,
+        pitches: int = 48,
+        z_phrase: int = 32,
+        z_track: int = 16,
+        bar_code: int = 32,
+        width: int = 64,
+    ) -> None:
+        super().__init__()
+        if pitches % 12:
+            raise ValueError(f"pitches must be a multiple of 12 (octaves), got {pitches}")
+        self.tracks, self.bars, self.pitches = tracks, bars, pitches
+        self.z_phrase, self.z_track, self.bar_code = z_phrase, z_track, bar_code
+        self.latent_dim = z_phrase + tracks * z_track
+        octaves, w, t = pitches // 12, width, tracks
+        self._trunk_shape = (2 * w, 4, octaves)  # 4 beats x octaves
+        self._own = 16  # channels of each voice's own latent map
+        self.temporal = nn.Sequential(  # phrase latent -> one code per bar
+            nn.Linear(z_phrase, 4 * bar_code), nn.ReLU(), nn.Linear(4 * bar_code, bars * bar_code)
+        )
+        self.track_temporal = nn.Sequential(  # each track latent -> one code per bar
+            nn.Linear(z_track, 2 * bar_code), nn.ReLU(), nn.Linear(2 * bar_code, bars * bar_code)
+        )
+        self.trunk_in = nn.Linear(z_phrase + bar_code, math.prod(self._trunk_shape))
+        self.trunk = nn.Sequential(  # shared: (2w, 4, oct) -> (w, 8, oct)
+            nn.BatchNorm2d(2 * w),
+            nn.ReLU(),
+            PatchConvTranspose(2 * w, w, 2, "time"),
+            nn.BatchNorm2d(w),
+            nn.ReLU(),
+        )
+        self.track_in = nn.Linear(z_track + bar_code, self._own * 8 * octaves)
+        self.track_embed = nn.Parameter(torch.zeros(t, self._own, 8, octaves))  # which voice
+        self.private = nn.Sequential(  # per voice: (w+own, 8, oct) -> (1, 16, pitches)
+            PatchConvTranspose(t * (w + self._own), t * w // 2, 2, "time", groups=t),
+            nn.BatchNorm2d(t * w // 2),
+            nn.ReLU(),
+            PatchConvTranspose(t * w // 2, t, 12, "pitch", groups=t),
+        )
+
+    def logits(self, z: Tensor) -> Tensor:
+        """Pre-sigmoid scores ``(B, tracks, bars*16, pitches)``."""
+        b, nb, t, c = z.shape[0], self.bars, self.tracks, self.bar_code
+        zp = z[:, : self.z_phrase]
+        zt = z[:, self.z_phrase :].reshape(b, t, self.z_track)
+        bar = self.temporal(zp).reshape(b, nb, c)
+        shared_in = torch.cat([zp[:, None].expand(b, nb, -1), bar], dim=2).reshape(b * nb, -1)
+        shared = self.trunk(self.trunk_in(shared_in).reshape(b * nb, *self._trunk_shape))
+        tbar = self.track_temporal(zt).reshape(b, t, nb, c)
+        track_in = torch.cat([zt[:, :, None].expand(b, t, nb, -1), tbar], dim=3)
+        track_in = track_in.transpose(1, 2).reshape(b * nb, t, -1)  # (B*nb, t, z+c)
+        own = self.track_in(track_in).reshape(b * nb, t, *self.track_embed.shape[1:])
+        own = own + self.track_embed
+        x = torch.cat([shared[:, None].expand(-1, t, -1, -1, -1), own], dim=2)
+        x = self.private(x.flatten(1, 2))  # (B*nb, t, 16, pitches)
+        x = x.reshape(b, nb, t, 16, self.pitches).permute(0, 2, 1, 3, 4)
+        return x.reshape(b, t, nb * 16, self.pitches)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.sigmoid(self.logits(z))
+
+
+class PhraseCritic(nn.Module):
+    """Phrase ``(B, tracks, bars*16, pitches)`` -> score ``(B, 1)`` (WGAN critic, no norms).
+
+    Two streams, as in MuseGAN's critic: a pitch stream (each octave of all voices, then
+    all octaves) and a chroma stream (the 12 pitch classes of all voices: which chord and
+    key). Strided time convolutions go from sixteenths to beats to bars; the last layers
+    see all four bars at once.
+    """
+
+    def __init__(self, tracks: int = 4, bars: int = 4, pitches: int = 48, width: int = 32) -> None:
+        super().__init__()
+        if pitches % 12:
+            raise ValueError(f"pitches must be a multiple of 12 (octaves), got {pitches}")
+        w, o = width, pitches // 12
+        act = nn.LeakyReLU(0.2)
+        self.pitch = nn.Sequential(
+            nn.Conv2d(tracks, w, (1, 12), (1, 12)),  # each octave of every voice, per step
+            act,
+            nn.Conv2d(w, 2 * w, (4, 1), (4, 1)),  # sixteenths -> beats
+            act,
+            nn.Conv2d(2 * w, 2 * w, (1, o)),  # all octaves
+            act,
+        )
+        self.chroma = nn.Sequential(
+            nn.Conv2d(tracks, w, (1, 12)),  # pitch classes of every voice, per step
+            act,
+            nn.Conv2d(w, 2 * w, (4, 1), (4, 1)),  # sixteenths -> beats
+            act,
+        )
+        self.phrase = nn.Sequential(
+            nn.Conv2d(4 * w, 4 * w, (4, 1), (4, 1)),  # beats -> bars
+            act,
+            nn.Conv2d(4 * w, 8 * w, (bars, 1)),  # all bars: the whole phrase
+            act,
+            nn.Flatten(),
+            nn.Linear(8 * w, 1),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, t, s, p = x.shape
+        chroma = x.reshape(b, t, s, p // 12, 12).sum(dim=3)
+        return self.phrase(torch.cat([self.pitch(x), self.chroma(chroma)], dim=1))
+
+
+def make_state(
+    seed: int = 0,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.5, 0.9),
+    g_kwargs: dict | None = None,
+    d_kwargs: dict | None = None,
+    **extra: Any,
+) -> GANState:
+    """Seeded generator and critic with Adam (MuseGAN's ``lr=1e-3, betas=(0.5, 0.9)``)."""
+    torch.manual_seed(seed)
+    G = MuseGenerator(**(g_kwargs or {}))
+    D = PhraseCritic(**(d_kwargs or {}))
+    return new_state(
+        G, D, lr, lr, betas, seed, g_kwargs=g_kwargs or {}, d_kwargs=d_kwargs or {}, **extra
+    )
+
+
+def phrase_batches(
+    rolls: np.ndarray | Tensor, batch_size: int, generator: torch.Generator, n: int = 1
+) -> Iterator[Tensor]:
+    """Endless float batches ``(n * batch_size, tracks, steps, pitches)`` of random phrases,
+    drawn lazily with ``generator`` (so a restored generator resumes the same sequence)."""
+    x = torch.as_tensor(np.asarray(rolls, dtype=np.float32))
+    if x.dim() != 4:
+        raise ValueError(f"expected (N, tracks, steps, pitches) rolls, got {tuple(x.shape)}")
+    if not 0 < batch_size <= len(x):
+        raise ValueError(f"batch_size must be in 1..{len(x)} (the number of phrases)")
+    while True:
+        yield torch.cat(
+            [x[torch.randperm(len(x), generator=generator)[:batch_size]] for _ in range(n)]
+        )
+
+
+def wgan_gp_step(
+    state: GANState, batch: Tensor, n_critic: int = 2, gp_weight: float = 10.0
+) -> dict[str, float]:
+    """``n_critic`` critic steps (one per ``batch_size`` slice of ``batch``) with the
+    per-sample gradient penalty, then one generator step. Returns the last critic loss
+    ``d`` (Wasserstein estimate + penalty), ``gp``, ``w`` (real minus fake score) and ``g``."""
+    G, D = state.G, state.D
+    reals = batch.to(state.device).chunk(n_critic)
+    for real in reals:
+        b = len(real)
+        with torch.no_grad():
+            fake = G(state.noise(b))
+        alpha = torch.rand(b, generator=state.noise_gen).to(state.device)
+        w = D(real).mean() - D(fake).mean()
+        gp = gradient_penalty(D, real, fake, weight=gp_weight, alpha=alpha)
+        ld = -w + gp
+        state.opt_d.zero_grad(set_to_none=True)
+        ld.backward()
+        state.opt_d.step()
+    state.opt_g.zero_grad(set_to_none=True)
+    lg = -D(G(state.noise(len(reals[0])))).mean()
+    lg.backward()
+    state.opt_g.step()
+    return {"d": ld.item(), "g": lg.item(), "gp": gp.item(), "w": w.item()}
+
+
+class TrainingStopped(RuntimeError):
+    """Raised inside a step to stop :func:`fit` when the wall-clock guard runs out."""
+
+
+def train(
+    state: GANState,
+    rolls: np.ndarray,
+    steps: int,
+    *,
+    batch_size: int = 32,
+    n_critic: int = 2,
+    gp_weight: float = 10.0,
+    max_seconds: float | None = None,
+    checkpoint_path: str | os.PathLike | None = None,
+    **fit_kwargs: Any,
+) -> GANState:
+    """Train for ``steps`` generator steps in total (resuming from ``checkpoint_path`` if it
+    exists), or until ``max_seconds`` of wall-clock time have passed in this call; then a
+    checkpoint is saved and ``state.extra["stopped_early"]`` says which happened."""
+    start = time.perf_counter()
+    data = phrase_batches(rolls, batch_size, state.data_gen, n_critic)
+
+    def step(s: GANState, batch: Tensor) -> dict[str, float]:
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            raise TrainingStopped
+        return wgan_gp_step(s, batch, n_critic, gp_weight)
+
+    state.extra["stopped_early"] = False
+    try:
+        fit(state, data, steps, step_fn=step, checkpoint_path=checkpoint_path, **fit_kwargs)
+    except TrainingStopped:
+        state.extra["stopped_early"] = True
+        if checkpoint_path is not None:
+            save_checkpoint(checkpoint_path, state)
+    state.extra["train_seconds"] = round(time.perf_counter() - start, 1)
+    return state
+
+
+@torch.no_grad()
+def generate(
+    G: nn.Module, n: int, seed: int = 1234, batch_size: int = 64, transform: Callable | None = None
+) -> np.ndarray:
+    """``(n, tracks, steps, pitches)`` float32 note probabilities from ``n`` seeded latents
+    (eval mode; the training state's random streams are not touched)."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, G.latent_dim, generator=g)
+    was = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    out = [G(zb.to(device)).cpu() for zb in z.split(batch_size)]
+    G.train(was)
+    x = torch.cat(out).numpy()
+    return transform(x) if transform is not None else x

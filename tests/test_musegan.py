@@ -1,0 +1,129 @@
+"""The MuseGAN-style model: shapes, the patch transposed convolution, a WGAN-GP step,
+exact resume, the wall-clock guard and generation."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gan_tutorial.torch.musegan import (  # noqa: E402
+    MuseGenerator,
+    PatchConvTranspose,
+    PhraseCritic,
+    generate,
+    make_state,
+    phrase_batches,
+    train,
+)
+from gan_tutorial.torch.training import GANState, load_checkpoint  # noqa: E402
+
+SMALL = {"z_phrase": 8, "z_track": 4, "bar_code": 8, "width": 8}
+
+
+def rolls(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, 4, 64, 48)) < 0.03).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("axis", "kernel"), [("time", (2, 1)), ("pitch", (1, 12))])
+def test_patch_conv_transpose_equals_conv_transpose2d(axis, kernel):
+    torch.manual_seed(0)
+    m = PatchConvTranspose(8, 4, max(kernel), axis, groups=2)
+    ref = torch.nn.ConvTranspose2d(8, 4, kernel, kernel, groups=2)
+    ref.weight.data = m.weight.data.reshape(ref.weight.shape).clone()
+    ref.bias.data = m.bias.data.clone()
+    x = torch.randn(3, 8, 5, 4)
+    torch.testing.assert_close(m(x), ref(x))
+
+
+def test_generator_and_critic_shapes_and_latents():
+    torch.manual_seed(0)
+    G, D = MuseGenerator(**SMALL), PhraseCritic(width=8)
+    assert G.latent_dim == 8 + 4 * 4
+    z = torch.randn(3, G.latent_dim)
+    x = G(z)
+    assert x.shape == (3, 4, 64, 48)
+    assert float(x.detach().min()) >= 0.0
+    assert float(x.detach().max()) <= 1.0
+    assert D(x).shape == (3, 1)
+    # a voice's own latent changes that voice more than the phrase latent would leave it
+    G.eval()
+    z2 = z.clone()
+    z2[:, 8 + 4 * 3 :] += 3.0  # only the bass latent
+    d = (G(z2) - G(z)).abs().mean(dim=(0, 2, 3))
+    assert d[3] > 0
+    with pytest.raises(ValueError, match="multiple of 12"):
+        MuseGenerator(pitches=50)
+
+
+def test_critic_scores_each_phrase_alone():
+    """No batch statistics in the critic, as the per-sample gradient penalty requires."""
+    torch.manual_seed(0)
+    D = PhraseCritic(width=8)
+    x = torch.rand(4, 4, 64, 48)
+    torch.testing.assert_close(D(x)[:1], D(x[:1]))
+
+
+def test_phrase_batches_stack_n_critic_batches():
+    g = torch.Generator().manual_seed(0)
+    b = next(phrase_batches(rolls(), 5, g, n=3))
+    assert b.shape == (15, 4, 64, 48)
+    assert b.dtype == torch.float32
+    with pytest.raises(ValueError, match="batch_size"):
+        next(phrase_batches(rolls(4), 5, g))
+
+
+def _state(seed=0):
+    return make_state(seed, lr=1e-3, g_kwargs=SMALL, d_kwargs={"width": 8})
+
+
+def _params(state: GANState):
+    return [p.detach().clone() for p in [*state.G.parameters(), *state.D.parameters()]]
+
+
+def test_training_moves_the_weights_and_records_losses(tmp_path):
+    st = _state()
+    named = [(n, p) for m in (st.G, st.D) for n, p in m.named_parameters() if "weight" in n]
+    before = [p.detach().clone() for _, p in named]
+    train(st, rolls(), 3, batch_size=4, n_critic=2, progress=False)
+    assert st.step == 3
+    assert set(st.history.losses) == {"d", "g", "gp", "w"}
+    still = [n for (n, p), b in zip(named, before, strict=True) if torch.equal(p, b)]
+    assert not still, f"weights that did not train: {still}"
+
+
+def test_resume_is_exact(tmp_path):
+    data = rolls()
+    full = _state()
+    train(full, data, 6, batch_size=4, n_critic=2, progress=False)
+
+    ckpt = tmp_path / "musegan.pt"
+    half = _state()
+    train(half, data, 3, batch_size=4, n_critic=2, checkpoint_path=ckpt, progress=False)
+    resumed = _state(seed=99)  # a different seed: everything must come from the checkpoint
+    load_checkpoint(ckpt, resumed)
+    train(resumed, data, 6, batch_size=4, n_critic=2, checkpoint_path=ckpt, progress=False)
+    assert resumed.step == 6
+    for a, b in zip(_params(full), _params(resumed), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for name in ("d", "g"):
+        assert full.history.losses[name] == resumed.history.losses[name]
+
+
+def test_wall_clock_guard_stops_and_saves(tmp_path):
+    st = _state()
+    ckpt = tmp_path / "m.pt"
+    train(st, rolls(), 1000, batch_size=4, max_seconds=0.0, checkpoint_path=ckpt, progress=False)
+    assert st.extra["stopped_early"]
+    assert st.step < 1000
+    assert ckpt.exists()
+
+
+def test_generate_is_seeded_and_leaves_training_mode():
+    st = _state()
+    a = generate(st.G, 5, seed=3)
+    b = generate(st.G, 5, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (5, 4, 64, 48)
+    assert st.G.training
+    assert not np.array_equal(a, generate(st.G, 5, seed=4))
