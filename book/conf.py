@@ -54,9 +54,9 @@ extensions = ["myst_nb", "course_site"]
 root_doc = "index"
 include_patterns = ["index.md", "instructors.md", "notebooks/[0-9]*.ipynb"]
 exclude_patterns = ["_build", "notebooks/outputs", "notebooks/figures", "**/.ipynb_checkpoints"]
-if not (ROOT / "docs" / "instructors.md").exists():
+HAVE_INSTRUCTORS = (ROOT / "docs" / "instructors.md").exists()  # written by another page's author
+if not HAVE_INSTRUCTORS:
     exclude_patterns.append("instructors.md")
-suppress_warnings = ["toc.empty_glob"]  # the instructors' toctree is empty without that page
 
 # --- notebook execution (myst-nb + jupyter-cache) ---------------------------------------
 nb_execution_mode = os.environ.get("BOOK_EXECUTION_MODE", "cache")
@@ -74,6 +74,11 @@ myst_substitutions = {
     "notebook_table": course_site.notebook_table(ROOT),
     "listen_strip": course_site.listen_strip(ROOT),
     "profile": PROFILE,
+    "instructors_toc": (
+        "```{toctree}\n:caption: For instructors\n:hidden:\n\ninstructors\n```"
+        if HAVE_INSTRUCTORS
+        else ""
+    ),
 }
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -81,6 +86,7 @@ html_theme = "sphinx_book_theme"
 html_static_path = ["_static", str(ROOT / "docs" / "audio")]
 html_css_files = ["course.css"]
 html_last_updated_fmt = ""
+html_context = {"default_mode": "light"}  # an empty mode logs a console error in the theme
 REPOSITORY_URL = _repository_url()
 html_theme_options = {
     "path_to_docs": "",  # notebooks: notebooks/<name>.ipynb; course_site sets book/ for the rest
