@@ -8,8 +8,9 @@ typical wrong answers live in ``solutions/<notebook>.py``; ``make solutions`` ch
 
 Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: the 64x64
 generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
-n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence). PyTorch and
-Keras are imported only inside the checkers that need them.
+n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
+(in-key share, threshold vs Bernoulli, n_critic). PyTorch and Keras are imported only
+inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (
@@ -29,8 +30,14 @@ from gan_tutorial.exercises.ex22 import (
     check_neutral_d_loss,
     check_upsampling_layers,
 )
+from gan_tutorial.exercises.ex22c import (
+    check_in_key_share,
+    check_real_phrases_per_step,
+    check_threshold_vs_bernoulli,
+)
 from gan_tutorial.exercises.ex23 import (
     check_critic_schedule,
+    check_critic_steps_reason,
     check_gradient_penalty,
     check_label_smoothing,
     check_source_penalty_prediction,
@@ -50,12 +57,14 @@ __all__ = [
     "check_choice",
     "check_chorale_frames",
     "check_critic_schedule",
+    "check_critic_steps_reason",
     "check_d_loss",
     "check_fid_sample_size",
     "check_frechet_distance",
     "check_g_loss",
     "check_generator_64",
     "check_gradient_penalty",
+    "check_in_key_share",
     "check_inception_score",
     "check_is_one_note",
     "check_js_distance",
@@ -65,8 +74,10 @@ __all__ = [
     "check_neutral_d_loss",
     "check_nfft_tradeoff",
     "check_number",
+    "check_real_phrases_per_step",
     "check_source_penalty_prediction",
     "check_spec_shape",
+    "check_threshold_vs_bernoulli",
     "check_upsampling_layers",
     "exercise",
     "is_unattempted",

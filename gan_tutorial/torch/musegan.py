@@ -106,10 +106,14 @@ class MuseGenerator(nn.Module):
         z_track: int = 16,
         bar_code: int = 32,
         width: int = 64,
+        head: str = "voice",
     ) -> None:
         super().__init__()
         if pitches % 12:
             raise ValueError(f"pitches must be a multiple of 12 (octaves), got {pitches}")
+        if head not in ("voice", "sigmoid"):
+            raise ValueError(f"head must be 'voice' or 'sigmoid', got {head!r}")
+        self.head = head
         self.tracks, self.bars, self.pitches = tracks, bars, pitches
         self.z_phrase, self.z_track, self.bar_code = z_phrase, z_track, bar_code
         self.latent_dim = z_phrase + tracks * z_track
@@ -132,15 +136,17 @@ class MuseGenerator(nn.Module):
         )
         self.track_in = nn.Linear(z_track + bar_code, self._own * 8 * octaves)
         self.track_embed = nn.Parameter(torch.zeros(t, self._own, 8, octaves))  # which voice
-        self.private = nn.Sequential(  # per voice: (w+own, 8, oct) -> (1, 16, pitches)
+        self.private = nn.Sequential(  # per voice: (w+own, 8, oct) -> (w/2, 16, oct)
             PatchConvTranspose(t * (w + self._own), t * w // 2, 2, "time", groups=t),
             nn.BatchNorm2d(t * w // 2),
             nn.ReLU(),
-            PatchConvTranspose(t * w // 2, t, 12, "pitch", groups=t),
         )
+        self.to_pitch = PatchConvTranspose(t * w // 2, t, 12, "pitch", groups=t)
+        self.to_rest = nn.Conv2d(t * w // 2, t, (1, octaves), groups=t)  # "voice" head only
 
-    def logits(self, z: Tensor) -> Tensor:
-        """Pre-sigmoid scores ``(B, tracks, bars*16, pitches)``."""
+    def logits(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        """Scores ``(B, tracks, bars*16, pitches)`` for each pitch and ``(B, tracks,
+        bars*16)`` for a rest (used by the ``"voice"`` head only)."""
         b, nb, t, c = z.shape[0], self.bars, self.tracks, self.bar_code
         zp = z[:, : self.z_phrase]
         zt = z[:, self.z_phrase :].reshape(b, t, self.z_track)
@@ -153,12 +159,19 @@ class MuseGenerator(nn.Module):
         own = self.track_in(track_in).reshape(b * nb, t, *self.track_embed.shape[1:])
         own = own + self.track_embed
         x = torch.cat([shared[:, None].expand(-1, t, -1, -1, -1), own], dim=2)
-        x = self.private(x.flatten(1, 2))  # (B*nb, t, 16, pitches)
-        x = x.reshape(b, nb, t, 16, self.pitches).permute(0, 2, 1, 3, 4)
-        return x.reshape(b, t, nb * 16, self.pitches)
+        h = self.private(x.flatten(1, 2))  # (B*nb, t*w/2, 16, oct)
+        x = self.to_pitch(h).reshape(b, nb, t, 16, self.pitches).permute(0, 2, 1, 3, 4)
+        rest = self.to_rest(h).reshape(b, nb, t, 16).permute(0, 2, 1, 3)
+        return x.reshape(b, t, nb * 16, self.pitches), rest.reshape(b, t, nb * 16)
 
     def forward(self, z: Tensor) -> Tensor:
-        return torch.sigmoid(self.logits(z))
+        """Note probabilities ``(B, tracks, bars*16, pitches)`` in [0, 1]. ``"sigmoid"``
+        head: each cell on its own (MuseGAN). ``"voice"`` head: a softmax over the pitches
+        and a rest, per voice and step, so each voice's probabilities sum to at most 1."""
+        pitch, rest = self.logits(z)
+        if self.head == "sigmoid":
+            return torch.sigmoid(pitch)
+        return torch.softmax(torch.cat([pitch, rest[..., None]], dim=-1), dim=-1)[..., :-1]
 
 
 class PhraseCritic(nn.Module):
