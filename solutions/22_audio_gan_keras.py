@@ -4,7 +4,7 @@ import keras
 from keras import layers, ops
 
 
-# Exercise 22.1: the source's generator, fixed to output 64x64 -----------------------------
+# Exercise 22.2: the source's generator, fixed to output 64x64 -----------------------------
 def build_generator(latent_dim):
     return keras.Sequential(
         [
@@ -49,7 +49,7 @@ def build_generator_dense_only(latent_dim):
     )
 
 
-# Exercises 22.2 and 22.3: the BCE losses from logits --------------------------------------
+# Exercises 22.3 and 22.4: the BCE losses from logits --------------------------------------
 def d_loss(real_logits, fake_logits):
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     return bce(ops.ones_like(real_logits), real_logits) + bce(
@@ -71,7 +71,7 @@ def g_loss_saturating(fake_logits):
     return ops.mean(ops.log(1 - ops.sigmoid(fake_logits)))
 
 
-# Exercise 22.4 (predict) and 22.5 (explore) ------------------------------------------------
+# Exercise 22.1 (predict) and 22.5 (explore) ------------------------------------------------
 UPSAMPLING_LAYERS = 4
 MODE_COLLAPSE = "b"
 EXPLORE_22_5 = """Sample answer: moving a single latent coordinate from -3 to 3 often leaves the

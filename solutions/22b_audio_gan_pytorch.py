@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 
-# Exercises 22b.1 and 22b.2: the BCE losses from logits ------------------------------------
+# Exercises 22b.3 and 22b.4: the BCE losses from logits ------------------------------------
 def d_loss(real_logits, fake_logits):
     real_loss = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
     fake_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
@@ -33,7 +33,7 @@ def g_loss_target_zero(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
 
 
-# Exercise 22b.4: the source's generator, fixed, in PyTorch --------------------------------
+# Exercise 22b.1: the source's generator, fixed, in PyTorch --------------------------------
 class Generator(nn.Module):
     def __init__(self, latent_dim):
         super().__init__()
@@ -65,17 +65,20 @@ def build_generator_source(latent_dim):
     return SourceGenerator(latent_dim)
 
 
-# Exercise 22b.3 (predict) ------------------------------------------------------------------
+# Exercise 22b.2 (predict) and 22b.5 (explore) ---------------------------------------------
 NEUTRAL_D_LOSS = 2 * math.log(2)
-EXPLORE_22B_5 = """Sample answer: after a resume from the checkpoint the loss curves continue
-exactly where they stopped (same numbers as an uninterrupted run), because the checkpoint
-stores the models, both optimisers' moments, the step and the random-number state."""
+MODE_COLLAPSE = "b"
+EXPLORE_22B_5 = """Sample answer: moving one latent slider from -3 to 3 often leaves the pitch
+unchanged over long stretches and then jumps: several regions of z map to the same note
+(partial mode collapse); timbre and loudness change more smoothly. The generator is
+deterministic: the same z always gives the same spectrogram."""
 
 SOLUTIONS = {
     "check_d_loss": d_loss,
     "check_g_loss": g_loss,
     "check_neutral_d_loss": NEUTRAL_D_LOSS,
     "check_generator_64": build_generator,
+    "check_mode_collapse": MODE_COLLAPSE,
 }
 FRAMEWORK = "torch"
 WRONG = {
@@ -83,4 +86,5 @@ WRONG = {
     "check_g_loss": [(g_loss_target_zero, "target is 1")],
     "check_neutral_d_loss": [(math.log(2), "two terms")],
     "check_generator_64": [(build_generator_source, "strides=2")],
+    "check_mode_collapse": [("c", "deterministic")],
 }

@@ -10,7 +10,7 @@ import scipy.linalg
 from scipy import special
 
 
-# Exercise 24.1: the Fréchet distance ------------------------------------------------------
+# Exercise 24.2: the Fréchet distance ------------------------------------------------------
 def frechet_distance(mu1, sigma1, mu2, sigma2):
     diff = mu1 - mu2
     covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
@@ -40,7 +40,7 @@ def fd_wrong_sign(mu1, sigma1, mu2, sigma2):
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1 + sigma2 + 2 * covmean))
 
 
-# Exercise 24.2: the Inception Score --------------------------------------------------------
+# Exercise 24.5: the Inception Score --------------------------------------------------------
 def inception_score(probs):
     py = probs.mean(axis=0, keepdims=True)
     kl = special.rel_entr(probs, py).sum(axis=1)
@@ -57,7 +57,7 @@ def is_reversed_kl(probs):
     return float(np.exp(special.rel_entr(py, probs).sum(axis=1).mean()))
 
 
-# Exercise 24.3: JS divergence and distance -------------------------------------------------
+# Exercise 24.1: JS divergence and distance -------------------------------------------------
 def js_divergence(p, q):
     p, q = p / p.sum(), q / q.sum()
     m = (p + q) / 2
@@ -78,13 +78,14 @@ def js_divergence_natural_log(p, q):
     return js_divergence(p, q) * np.log(2)
 
 
-# Exercise 24.4 (predict) and 24.5 (explore) ------------------------------------------------
+# Exercise 24.4 (predict) and 24.3 (explore) ------------------------------------------------
 IS_ONE_NOTE = 1.0
 FID_SAMPLE_SIZE = "b"
-EXPLORE_24_5 = """Sample answer: with N = 50 the FID of the same two sets is clearly larger than
-with N = 500 or 2000, and it falls as N grows (the curve is roughly linear in 1/N). Estimated
-covariances from few samples are noisy, and noise always makes two Gaussians look further
-apart, so FID is biased UPWARD for small N. Compare models only at the same N (or use FID_inf)."""
+EXPLORE_24_3 = """Sample answer: (b). The same real held-out clips get a clearly larger FID
+with N_FEW = 10 than with all of them, and the FID falls as N_FEW grows (roughly linearly in
+1/N, as the plot above shows). Covariances estimated from few samples are noisy, and noise
+makes two Gaussians look further apart, so FID is biased UPWARD for small N. Compare models
+only at the same N (or extrapolate to FID_inf)."""
 
 SOLUTIONS = {
     "check_frechet_distance": frechet_distance,

@@ -38,7 +38,8 @@ Rules the core applies for you:
 
 ``c.verify(ok, what, hint)`` records *what* when ``ok`` and fails with *hint* otherwise;
 ``c.mistake(hint)`` records a mistake but keeps checking (all recorded mistakes are joined
-into the final hint, the first one first); ``c.fail(hint)`` stops at once. Multiple-choice
+into the final hint, the first one first); ``c.fail(hint)`` stops at once; ``c.note(text)``
+adds a remark shown under a ✓ (an accepted variant of the reference answer). Multiple-choice
 and numeric "predict, then run" answers use :func:`check_choice` and :func:`check_number`.
 Torch or Keras checkers import their framework inside the body, so this module stays numpy
 and standard-library only.
@@ -90,6 +91,8 @@ class Result:
     ``verified``: what was checked and found right. ``hint``: the likely mistake (or the
     first hint when not attempted; empty when passed). ``mistakes``: every mistake found,
     the first one first. ``error``: the exception raised by the learner's code, if any.
+    ``notes``: remarks on an accepted answer (a variant that works but differs from the
+    reference), printed after the ✓.
     """
 
     exercise: str
@@ -99,6 +102,7 @@ class Result:
     hint: str = ""
     mistakes: list[str] = field(default_factory=list)
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
     _shown: bool = field(default=False, repr=False, compare=False)
 
     @property
@@ -120,6 +124,7 @@ class Result:
         if self.passed is True:
             lines = [f"{PASS_MARK} {head}: correct."]
             lines += [f"  {PASS_MARK} {v}" for v in self.verified]
+            lines += [f"  Note: {n}" for n in self.notes]
         elif self.passed is False:
             lines = [f"{FAIL_MARK} {head}: not right yet."]
             lines += [f"  {PASS_MARK} {v}" for v in self.verified]
@@ -222,6 +227,7 @@ class Check:
         self.mistakes: list[str] = []
         self.error: str | None = None
         self.error_hints: list[tuple[str, str]] = []
+        self.notes: list[str] = []
 
     # -- running learner code ------------------------------------------------------------
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -276,6 +282,11 @@ class Check:
         """Record a mistake and keep checking; the result fails with every hint recorded."""
         if hint not in self.mistakes:
             self.mistakes.append(hint)
+
+    def note(self, text: str) -> None:
+        """Add a remark shown with a passing answer (an accepted variant, not a mistake)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def fail(self, hint: str) -> None:
         """Stop checking now with *hint*."""
@@ -335,7 +346,7 @@ def exercise(
                 if c.mistakes:
                     result = Result(number, title, False, c.verified, "", c.mistakes, c.error)
                 else:
-                    result = Result(number, title, True, c.verified, "", [], None)
+                    result = Result(number, title, True, c.verified, "", [], None, c.notes)
             if result.passed is False:
                 result.hint = "\n  Also: ".join(result.mistakes)
             if not quiet:

@@ -145,7 +145,7 @@ def check_d_loss(fn: Any = ..., framework: str = "numpy", *, quiet: bool = False
     ``framework``: the type of the logits handed to ``fn``: ``"numpy"``, ``"torch"`` or
     ``"keras"`` (a Keras/TensorFlow tensor).
     """
-    number = "22b.1" if framework == "torch" else "22.2"
+    number = "22b.3" if framework == "torch" else "22.3"
 
     @exercise(number, "the discriminator loss from logits", hint=D_HINT)
     def body(fn: Any, c: Check) -> None:
@@ -158,7 +158,7 @@ def check_d_loss(fn: Any = ..., framework: str = "numpy", *, quiet: bool = False
 
 def check_g_loss(fn: Any = ..., framework: str = "numpy", *, quiet: bool = False) -> Result:
     """``fn(fake_logits) -> scalar``: the non-saturating generator loss from logits."""
-    number = "22b.2" if framework == "torch" else "22.3"
+    number = "22b.4" if framework == "torch" else "22.4"
 
     @exercise(number, "the non-saturating generator loss", hint=G_HINT)
     def body(fn: Any, c: Check) -> None:
@@ -230,14 +230,24 @@ def _spatial_sizes_keras(model: Any, z: np.ndarray) -> tuple[np.ndarray, list[tu
     return out, sizes
 
 
-@exercise("22.1", "a generator that outputs 64x64", hint=GEN_HINT)
-def check_generator_64(build: Callable[..., Any], c: Check) -> None:
+def check_generator_64(
+    build: Any = ..., framework: str = "keras", *, quiet: bool = False
+) -> Result:
     """``build(latent_dim) -> model``: the source's generator, fixed to output 64x64x1.
 
     Works for a Keras model (output ``(B, 64, 64, 1)``) and a PyTorch module
-    (``(B, 1, 64, 64)``). Checks the output shape, the tanh range and that 64x64 is reached
-    by upsampling a small map (not by a Dense layer of 4096 units).
+    (``(B, 1, 64, 64)``), whatever ``framework`` says (it only picks the exercise number:
+    22.2 in the Keras notebook, 22b.1 in the PyTorch one). Checks the output shape, the
+    tanh range and that 64x64 is reached by upsampling a small map (not by a Dense layer of
+    4096 units).
     """
+    number = "22b.1" if framework == "torch" else "22.2"
+    return exercise(number, "a generator that outputs 64x64", hint=GEN_HINT)(_generator_64)(
+        build, quiet=quiet
+    )
+
+
+def _generator_64(build: Callable[..., Any], c: Check) -> None:
     latent = 100
     model = c.call(build, latent)
     if model is None:
@@ -295,9 +305,9 @@ def check_generator_64(build: Callable[..., Any], c: Check) -> None:
 
 
 def check_upsampling_layers(answer: Any = ..., *, quiet: bool = False) -> Result:
-    """Exercise 22.4 (predict): stride-2 layers needed to go from 4x4 to 64x64."""
+    """Exercise 22.1 (predict): stride-2 layers needed to go from 4x4 to 64x64."""
     return check_number(
-        "22.4",
+        "22.1",
         "predict: how many stride-2 layers",
         answer,
         4,
@@ -312,9 +322,9 @@ def check_upsampling_layers(answer: Any = ..., *, quiet: bool = False) -> Result
 
 
 def check_neutral_d_loss(answer: Any = ..., *, quiet: bool = False) -> Result:
-    """Exercise 22b.3 (predict): the D loss when every logit is 0 (D outputs 0.5)."""
+    """Exercise 22b.2 (predict): the D loss when every logit is 0 (D outputs 0.5)."""
     return check_number(
-        "22b.3",
+        "22b.2",
         "predict: the loss of an undecided discriminator",
         answer,
         2 * math.log(2),
@@ -329,10 +339,12 @@ def check_neutral_d_loss(answer: Any = ..., *, quiet: bool = False) -> Result:
     )
 
 
-def check_mode_collapse(answer: Any = ..., *, quiet: bool = False) -> Result:
-    """Exercise 22.5 (explore): what the latent explorer shows about mode collapse."""
+def check_mode_collapse(
+    answer: Any = ..., framework: str = "keras", *, quiet: bool = False
+) -> Result:
+    """Exercise 22.5 / 22b.5 (explore): what the latent explorer shows about mode collapse."""
     return check_choice(
-        "22.5",
+        "22b.5" if framework == "torch" else "22.5",
         "explore: the latent explorer",
         answer,
         "b",

@@ -155,7 +155,7 @@ def _is_complex(value: Any) -> bool:
     return dtype is not None and "complex" in str(dtype).lower()
 
 
-@exercise("24.1", "the Fréchet distance", hint=FD_HINT)
+@exercise("24.2", "the Fréchet distance", hint=FD_HINT)
 def check_frechet_distance(fn: Callable[..., Any], c: Check) -> None:
     """``fn(mu1, sigma1, mu2, sigma2) -> float``: the (squared) Fréchet distance."""
     c.on_error("complex", HINT_COMPLEX)
@@ -223,7 +223,7 @@ def _is_mistakes(p: np.ndarray) -> list[tuple[float, str]]:
     ]
 
 
-@exercise("24.2", "the Inception Score", hint=IS_HINT)
+@exercise("24.5", "the Inception Score", hint=IS_HINT)
 def check_inception_score(fn: Callable[..., Any], c: Check) -> None:
     """``fn(probs) -> float``: IS of ``(N, K)`` class probabilities, one split."""
     rows = []
@@ -306,13 +306,13 @@ def _check_js(fn: Callable[..., Any], c: Check, distance: bool) -> None:
     _judge(c, rows, JS_HINT, nonfinite, 1e-5, f"JS {name} ")
 
 
-@exercise("24.3", "the Jensen-Shannon divergence", hint=JS_HINT)
+@exercise("24.1", "the Jensen-Shannon divergence", hint=JS_HINT)
 def check_js_divergence(fn: Callable[..., Any], c: Check) -> None:
     """``fn(p, q) -> float``: JS DIVERGENCE in bits of two histograms (counts)."""
     _check_js(fn, c, distance=False)
 
 
-@exercise("24.3", "the Jensen-Shannon distance", hint=JS_HINT)
+@exercise("24.1", "the Jensen-Shannon distance", hint=JS_HINT)
 def check_js_distance(fn: Callable[..., Any], c: Check) -> None:
     """``fn(p, q) -> float``: JS DISTANCE (square root of the divergence in bits)."""
     _check_js(fn, c, distance=True)
@@ -336,9 +336,9 @@ def check_is_one_note(answer: Any = ..., *, quiet: bool = False) -> Result:
 
 
 def check_fid_sample_size(answer: Any = ..., *, quiet: bool = False) -> Result:
-    """Exercise 24.5 (explore): what happens to FID when you use fewer samples."""
+    """Exercise 24.3 (explore): what happens to FID when you use fewer samples."""
     return check_choice(
-        "24.5",
+        "24.3",
         "explore: FID and the number of samples",
         answer,
         "b",
@@ -348,6 +348,6 @@ def check_fid_sample_size(answer: Any = ..., *, quiet: bool = False) -> Result:
             "c": "Few samples make the two estimated Gaussians look MORE different, not less: "
             "the bias is upward.",
         },
-        hint="Re-run the FID-vs-N cell with smaller N and compare the values.",
+        hint="Set N_FEW smaller and larger, re-run, and compare the FID of the same real clips.",
         quiet=quiet,
     )
