@@ -14,11 +14,15 @@ depend on another site fails here.
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import importlib.util
+import io
 import shutil
 import subprocess
 import threading
+import wave
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,8 +35,6 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
 _CANDIDATES = ("chromium", "google-chrome", "chromium-browser")
 CHROMIUM = next((p for p in map(shutil.which, _CANDIDATES) if p), None)
 ALLOWED_EXTERNAL_HOSTS = {"cdn.jsdelivr.net"}  # MathJax, loaded by Sphinx on pages with maths
-
-pytestmark = pytest.mark.slow
 
 # Each <audio>: wait for its metadata (or an error, or 20 s), then report its duration.
 AUDIO_DURATIONS_JS = """
@@ -55,6 +57,73 @@ FIGURES_JS = """
     ? {tag: 'img', ok: el.complete && el.naturalWidth > 0, src: el.src.slice(0, 80)}
     : {tag: 'svg', ok: el.getBBox().width > 50, src: ''})
 """
+
+
+@pytest.fixture(scope="session")
+def static_widgets():
+    spec = importlib.util.spec_from_file_location(
+        "static_widgets", ROOT / "book/_ext/static_widgets.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _wav_b64(n: int = 1600, sr: int = 16000) -> str:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wf:
+        wf.setnchannels(1)
+        wf.setsampwidth(2)
+        wf.setframerate(sr)
+        wf.writeframes(b"\x00\x01" * n)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _model(name: str, buffers: dict | None = None, **state) -> dict:
+    return {
+        "model_name": name,
+        "state": state,
+        "buffers": [
+            {"path": [k], "encoding": "base64", "data": v} for k, v in (buffers or {}).items()
+        ],
+    }
+
+
+def test_static_widgets_turn_a_player_row_into_audio_elements(static_widgets):
+    wav = _wav_b64()
+    state = {
+        "box": _model("HBoxModel", children=["IPY_MODEL_col", "IPY_MODEL_gone"]),
+        "col": _model("VBoxModel", children=["IPY_MODEL_label", "IPY_MODEL_player"]),
+        "label": _model("LabelModel", value="generated <0>"),
+        "player": _model("AudioModel", {"value": wav}, format="wav"),
+        "bar": _model("FloatProgressModel", value=3.0, min=0.0, max=6.0),
+    }
+    models = static_widgets.widget_state(
+        {"widgets": {static_widgets.WIDGET_STATE: {"state": state}}}
+    )
+    html = static_widgets.render_view(models, "box")
+    assert f'src="data:audio/wav;base64,{wav}"' in html
+    assert "generated &lt;0&gt;" in html  # labels are escaped
+    assert "nbw-note" not in html  # nothing interactive: no "run it in JupyterLab" note
+    assert '<progress max="6.0" value="3.0">' in static_widgets.render_view(models, "bar")
+    assert static_widgets.render_view(models, "gone") == ""  # a closed widget shows nothing
+
+
+def test_static_widgets_mark_controls_and_show_captured_output(static_widgets):
+    state = {
+        "ui": _model("VBoxModel", children=["IPY_MODEL_slider", "IPY_MODEL_out"]),
+        "slider": _model("FloatSliderModel", description="dir 0", value=0.5),
+        "out": _model(
+            "OutputModel", outputs=[{"output_type": "display_data", "data": {"image/png": "iVBO"}}]
+        ),
+    }
+    models = static_widgets.widget_state(
+        {"widgets": {static_widgets.WIDGET_STATE: {"state": state}}}
+    )
+    html = static_widgets.render_view(models, "ui")
+    assert "dir 0: 0.5" in html
+    assert "nbw-note" in html
+    assert 'src="data:image/png;base64,iVBO"' in html
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +214,7 @@ def _check_page(browser, url: str, name: str) -> tuple:
     return page, audio
 
 
+@pytest.mark.slow
 def test_landing_page_links_every_notebook_and_plays(browser, base_url, site):
     page, _ = _check_page(browser, f"{base_url}/index.html", "landing page")
     hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
@@ -157,6 +227,7 @@ def test_landing_page_links_every_notebook_and_plays(browser, base_url, site):
     page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_page_shows_figures_and_plays_audio(browser, base_url, site, notebook):
     assert (site / "notebooks" / f"{notebook}.html").exists(), f"{notebook} was not rendered"
@@ -168,6 +239,7 @@ def test_notebook_page_shows_figures_and_plays_audio(browser, base_url, site, no
     page.close()
 
 
+@pytest.mark.slow
 def test_site_has_search_and_source_links(site):
     assert (site / "search.html").exists()
     assert (site / "searchindex.js").exists()

@@ -5,7 +5,8 @@ explorers as ipywidgets. An executed notebook stores every widget's state (inclu
 buffers such as WAV bytes) in its metadata; this module turns one widget view into plain
 HTML from that state: boxes become flex rows/columns, ``Audio`` an ``<audio>`` element with
 a data URI, ``Image`` an ``<img>``, progress bars a ``<progress>``, and controls (sliders,
-buttons, dropdowns) disabled look-alikes with a note that they work in JupyterLab.
+buttons, dropdowns) disabled look-alikes with a note that they work in JupyterLab;
+an ``Output`` widget shows the images and text it captured.
 """
 
 from __future__ import annotations
@@ -114,8 +115,21 @@ def _render(models: dict, model_id: str, controls: list[bool], depth: int = 0) -
         text = html.escape(f"{label}{shown}")
         return f'<span class="nbw-control" title="interactive in JupyterLab">{text}</span>'
     if name == "OutputModel":
-        return ""  # its outputs are live-kernel only
+        return "".join(_output_html(o) for o in state.get("outputs", []))
     return ""
+
+
+def _output_html(output: dict) -> str:
+    """One output captured by an ``Output`` widget: an image, HTML or plain text."""
+    data = output.get("data", {})
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            return f'<img class="nbw-image" alt="" src="data:{mime};base64,{data[mime]}">'
+    if "text/html" in data:
+        return f'<div class="nbw-html">{"".join(data["text/html"])}</div>'
+    text = output.get("text") or data.get("text/plain") or ""
+    text = "".join(text) if isinstance(text, list) else text
+    return f'<pre class="nbw-text">{html.escape(text)}</pre>' if text.strip() else ""
 
 
 def render_view(models: dict, model_id: str) -> str:
