@@ -8,8 +8,10 @@ from gan_tutorial.symbolic import (
     LOW,
     N_PITCHES,
     PHRASE_STEPS,
+    VOICES,
     chorale_phrases,
     decode,
+    listen,
     midi_bytes,
     midi_phrases,
     note_name,
@@ -56,6 +58,7 @@ def test_roll_to_midi_to_roll_is_exact():
 
     roll = random_roll(1, 0.04)
     roll[:, :, 0] = 1  # a note held through the whole phrase
+    roll[1] = 0  # a silent alto: it has no instrument in the file read back
     pm = roll_to_midi(roll, tempo=97.0)
     assert [i.name for i in pm.instruments] == ["soprano", "alto", "tenor", "bass"]
     back = midi_phrases(pretty_midi.PrettyMIDI(io.BytesIO(midi_bytes(pm))), 4)
@@ -279,3 +282,39 @@ def test_compare_puts_real_at_distance_zero_from_itself():
     assert tab["real"]["bd:polyphony"] == 0.0
     assert tab["real"]["distinct"] == 1.0
     assert set(M.MEASURES) <= set(tab["other"])
+
+
+# --------------------------------------------------------------------------- listening
+def test_write_midi_files_replaces_stale_files(tmp_path):
+    import pretty_midi
+
+    (tmp_path / "old_9.mid").write_bytes(b"stale")
+    paths = listen.write_midi_files(np.stack([c_major_scale(), random_roll(1)]), tmp_path, "gen")
+    assert sorted(p.name for p in tmp_path.glob("*.mid")) == ["gen_0.mid", "gen_1.mid"]
+    pm = pretty_midi.PrettyMIDI(str(paths[0]))
+    np.testing.assert_array_equal(midi_phrases(pm, 4)[0], c_major_scale())
+    four = pretty_midi.PrettyMIDI(str(paths[1]))
+    assert [i.name for i in four.instruments] == list(VOICES)
+    assert {i.program for i in four.instruments} == {19}
+
+
+def test_roll_renderer_plays_the_notes_for_the_phrase_length():
+    from gan_tutorial.synth import fluidsynth_available
+
+    if not fluidsynth_available():
+        pytest.skip("needs the FluidSynth system library")
+    with listen.RollRenderer(sr=16000) as r:
+        y = r.render(c_major_scale(), tempo=120.0, tail=0.5)
+        silent = r.render(empty(), tempo=120.0, tail=0.5)
+    assert len(y) == round(16 * 0.5 * 16000) + 8000  # 16 quarters at 120 bpm + tail
+    assert np.abs(y).max() == pytest.approx(0.9, abs=1e-3)
+    assert np.abs(y[: len(y) // 2]).max() > 0.1  # sound from the first note on
+    assert np.abs(silent).max() < 1e-3
+
+
+def test_plot_roll_labels_pitches_with_note_names():
+    ax = listen.plot_roll(c_major_scale(), title="scale")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "C4" in labels
+    assert "G4" in labels
+    assert ax.get_xlabel().startswith("bar")

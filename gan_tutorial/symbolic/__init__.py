@@ -9,7 +9,7 @@
 The GAN that writes the phrases is in :mod:`gan_tutorial.torch.musegan`.
 """
 
-from . import measures
+from . import listen, measures
 from .config import SymbolicConfig, symbolic_config
 from .phrases import ChoralePhrases, chorale_phrases, cut_phrases, midi_phrases, tonic_shift
 from .rolls import (
@@ -44,6 +44,7 @@ __all__ = [
     "chorale_phrases",
     "cut_phrases",
     "decode",
+    "listen",
     "measures",
     "midi_bytes",
     "midi_phrases",

@@ -33,7 +33,7 @@ class SymbolicConfig:
 
 _CONFIGS = {
     "quick": SymbolicConfig("quick", 24, 10, 16, 2, 5, 5, 30.0, 64),
-    "laptop": SymbolicConfig("laptop", None, 1500, 32, 2, 250, 250, 540.0, 128),
+    "laptop": SymbolicConfig("laptop", None, 2000, 32, 2, 400, 400, 480.0, 128),
     "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, 1000, 1000, 3600.0, 512),
 }
 

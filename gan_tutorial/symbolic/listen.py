@@ -73,7 +73,7 @@ class RollRenderer:
         self._samples(4096)  # flush the release so the next phrase starts clean
         y = np.concatenate(parts)
         peak = np.max(np.abs(y)) if len(y) else 0.0
-        return (y * (0.9 / peak) if peak > 1e-6 else y).astype(np.float32)
+        return (y * (0.9 / peak) if peak > 1e-3 else y).astype(np.float32)  # not dither noise
 
     def close(self) -> None:
         self._synth.delete()

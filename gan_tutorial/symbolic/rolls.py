@@ -146,14 +146,23 @@ def midi_to_notes(pm, n_tracks: int | None = None, *, merge: bool = False) -> No
     Times are mapped to beats through ``pm.get_beats()`` (tempo changes are followed);
     a beat is taken as a quarter, so only 4/4 files are accepted. Drum tracks are dropped.
     ``merge=True`` puts every instrument on one track (a piano, e.g. MAESTRO); otherwise
-    the first ``n_tracks`` non-drum instruments become tracks 0, 1, ...
+    the first ``n_tracks`` non-drum instruments become tracks 0, 1, ... (instruments named
+    soprano/alto/tenor/bass, as :func:`roll_to_midi` writes them, go to their voice's track,
+    since a silent voice has no instrument in the file).
     """
     sigs = {(ts.numerator, ts.denominator) for ts in pm.time_signature_changes}
     if sigs - {(4, 4)}:
         raise ValueError(f"only 4/4 MIDI is supported; this file has {sorted(sigs)}")
     insts = [i for i in pm.instruments if not i.is_drum]
+    named = [i.name.strip().lower() for i in insts]
+    if not merge and insts and all(n in VOICES for n in named) and len(set(named)) == len(named):
+        # our own files: a silent voice has no instrument when read back, so go by name
+        slots = [VOICES.index(n) for n in named]
+    else:
+        slots = list(range(len(insts)))
     if not merge and n_tracks is not None:
-        insts = insts[:n_tracks]
+        keep = [k for k, s in enumerate(slots) if s < n_tracks]
+        insts, slots = [insts[k] for k in keep], [slots[k] for k in keep]
     beats = pm.get_beats()
     if len(beats) < 2:
         raise ValueError("the MIDI file is too short to have a beat grid")
@@ -166,7 +175,7 @@ def midi_to_notes(pm, n_tracks: int | None = None, *, merge: bool = False) -> No
         return q
 
     rows = []
-    for t, inst in enumerate(insts):
+    for t, inst in zip(slots, insts, strict=True):
         if not inst.notes:
             continue
         se = np.array([(n.start, n.end) for n in inst.notes])
@@ -177,7 +186,7 @@ def midi_to_notes(pm, n_tracks: int | None = None, *, merge: bool = False) -> No
     end = notes[:, 3].max() if len(notes) else 0.0
     downbeats = quarters(pm.get_downbeats())
     bars = downbeats[downbeats + 4 <= end + 1e-6]
-    return NoteList(notes, bars, 1 if merge else (n_tracks or len(insts)))
+    return NoteList(notes, bars, 1 if merge else (n_tracks or max(slots, default=-1) + 1))
 
 
 def transpose(roll: np.ndarray, semitones: int) -> np.ndarray:
