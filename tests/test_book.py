@@ -15,6 +15,7 @@ depend on another site fails here.
 from __future__ import annotations
 
 import base64
+import fcntl
 import functools
 import http.server
 import importlib.util
@@ -137,13 +138,18 @@ def site() -> Path:
     pytest.importorskip(
         "playwright.sync_api", reason="playwright is missing from .venv (requirements.lock)"
     )
-    r = subprocess.run(
-        ["make", "-s", "book", "PROFILE=quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    # One build at a time: under pytest-xdist every worker asks for the site; the first
+    # builds it, the others wait here and then find nothing to re-run (cached).
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with open(BUILD / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(
+            ["make", "-s", "book", "PROFILE=quick"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
     assert r.returncode == 0, f"make book failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
     html = BUILD / "html"
     assert (html / "index.html").exists(), r.stdout[-2000:]
