@@ -7,8 +7,6 @@ PROFILE ?= quick
 LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_FLAGS ?=
-# Unit tests run on this many worker processes (pytest-xdist); 0 runs them in one process.
-JOBS ?= 2
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -64,8 +62,9 @@ $(STAMP): $(LOCK) pyproject.toml | check-fluidsynth
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
 
-# Every test: unit tests (on $(JOBS) workers), then every notebook through nbval in PROFILE
-# (quick by default), one at a time: later notebooks read what earlier ones wrote.
+# Every test: unit tests, then every notebook through nbval in PROFILE (quick by default), one
+# at a time: later notebooks read what earlier ones wrote. (pytest-xdist with 2 workers made the
+# unit tests slower on 2 cores: each worker imports TensorFlow and torch and renders the data.)
 test: unit notebooks
 
 # pytest exits 5 when PYTEST_FLAGS (say -k) selects nothing in one half; that half passes.
@@ -73,7 +72,7 @@ NOTHING_SELECTED_IS_OK = || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests selected
 
 unit: $(STAMP)
 	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests -p no:cacheprovider \
-	  $(if $(filter-out 0,$(JOBS)),-n $(JOBS)) $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
+	  $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
 
 notebooks: $(STAMP)
 	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest notebooks \
