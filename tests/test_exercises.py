@@ -24,6 +24,7 @@ NEEDS = {  # solution file -> framework it imports
     "22c_symbolic_music_gan.py": None,
     "23_stability_tricks.py": "torch",
     "24_evaluation.py": None,
+    "25_conditional_audio_gan.py": None,
 }
 
 

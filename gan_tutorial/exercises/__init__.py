@@ -9,7 +9,8 @@ typical wrong answers live in ``solutions/<notebook>.py``; ``make solutions`` ch
 Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: the 64x64
 generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
-(in-key share, threshold vs Bernoulli, n_critic). PyTorch and Keras are imported only
+(in-key share, threshold vs Bernoulli, n_critic), :mod:`.ex25` (projection
+discriminator logits, label swap, EMA time constant). PyTorch and Keras are imported only
 inside the checkers that need them.
 """
 
@@ -50,6 +51,11 @@ from gan_tutorial.exercises.ex24 import (
     check_js_distance,
     check_js_divergence,
 )
+from gan_tutorial.exercises.ex25 import (
+    check_ema_horizon,
+    check_label_swap,
+    check_projection_logits,
+)
 
 __all__ = [
     "Check",
@@ -59,6 +65,7 @@ __all__ = [
     "check_critic_schedule",
     "check_critic_steps_reason",
     "check_d_loss",
+    "check_ema_horizon",
     "check_fid_sample_size",
     "check_frechet_distance",
     "check_g_loss",
@@ -70,10 +77,12 @@ __all__ = [
     "check_js_distance",
     "check_js_divergence",
     "check_label_smoothing",
+    "check_label_swap",
     "check_mode_collapse",
     "check_neutral_d_loss",
     "check_nfft_tradeoff",
     "check_number",
+    "check_projection_logits",
     "check_real_phrases_per_step",
     "check_source_penalty_prediction",
     "check_spec_shape",

@@ -101,13 +101,14 @@ def save_cgan_samples(
     n: int = 200,
     seed: int = 0,
     meta: dict[str, Any] | None = None,
+    n_iter: int = 32,
 ) -> Path:
     """Make ``n`` clips and save them with :func:`gan_tutorial.samples.save_samples`.
 
     The metadata carries each clip's requested MIDI ``pitch`` and instrument ``family``
     (name; ``null`` for a pitch-only model) and ``conditioned_on``.
     """
-    specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed)
+    specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed, n_iter)
     fam = [family_names[i] for i in f] if G.n_families else [None] * n
     info = {
         "framework": "torch",
@@ -117,6 +118,7 @@ def save_cgan_samples(
         "pitch": [int(pitches[i]) for i in p],
         "family": fam,
         "conditioned_on": ["pitch", "family"] if G.n_families else ["pitch"],
+        "griffin_lim_iterations": n_iter,
         **(meta or {}),
     }
     return save_samples(path, specs, audio, spec_config.sr, info)

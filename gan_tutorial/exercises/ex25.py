@@ -1,0 +1,96 @@
+"""Checkers for notebook 25 (conditional audio GAN): the projection discriminator's logit,
+what a label swap changes, the EMA's time constant.
+
+Ground truth comes from :class:`gan_tutorial.torch.cgan.CondDiscriminator`'s formula,
+written here in numpy; PyTorch tensors are accepted and converted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gan_tutorial.exercises.core import Check, Result, check_choice, check_number, exercise
+
+__all__ = ["check_ema_horizon", "check_label_swap", "check_projection_logits"]
+
+
+def _np(x: Any) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _case(seed: int, b: int = 5, c: int = 7, k: int = 4) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(size=(b, c)),
+        rng.normal(size=(1, c)),
+        rng.normal(size=(1,)),
+        rng.normal(size=(k, c)),
+        rng.integers(0, k, size=b),
+    )
+
+
+def _reference(h, w, b, E, y) -> np.ndarray:
+    return h @ w.T + b + np.sum(E[y] * h, axis=1, keepdims=True)
+
+
+@exercise(
+    "25.1",
+    "the projection discriminator's logits",
+    hint="logits = h @ w.T + b + (E[y] * h).sum(axis=1, keepdims=True): an unconditional "
+    "score plus the inner product of each clip's features with its label's embedding row.",
+)
+def check_projection_logits(fn: Any, c: Check) -> None:
+    for seed in (0, 1):
+        h, w, b, E, y = _case(seed)
+        want = _reference(h, w, b, E, y)
+        got = _np(c.call(fn, h, w, b, E, y))
+        if got.shape != want.shape:
+            if got.size == want.size:
+                c.fail(f"shape {got.shape}: return (B, 1), e.g. keep the axis with keepdims=True.")
+            c.fail(f"shape {got.shape}, expected {want.shape}: one logit per clip.")
+        if np.allclose(got, h @ w.T + b):
+            c.fail("the label is missing: add the inner product <E[y], h> for each clip.")
+        if np.allclose(got, np.sum(E[y] * h, axis=1, keepdims=True)):
+            c.fail("you kept only the projection term: add the unconditional score h @ w.T + b.")
+        if np.allclose(got, h @ w.T + b + (h @ E.T).sum(axis=1, keepdims=True)):
+            c.fail("you projected on every label's embedding: use only row E[y[i]] for clip i.")
+        c.verify(np.allclose(got, want, atol=1e-6), f"random case {seed} (B=5, C=7, K=4)")
+
+
+def check_label_swap(answer: Any, quiet: bool = False) -> Result:
+    """Exercise 25.2: which part of the projection D's logit changes when the label is swapped."""
+    return check_choice(
+        "25.2",
+        "what a label swap changes",
+        answer,
+        "b",
+        {
+            "a": "w·h(x) + b does not look at the label at all: h(x) depends only on x.",
+            "c": "h(x) is computed from the spectrogram alone, so the unconditional part stays.",
+            "d": "the inner product uses the label's embedding e(y): a new label, a new row.",
+        },
+        hint="Write D(x, y) = w·h(x) + b + <e(y), h(x)> and ask which terms contain y.",
+        quiet=quiet,
+    )
+
+
+def check_ema_horizon(answer: Any, quiet: bool = False) -> Result:
+    """Exercise 25.3: the EMA's time constant 1 / (1 - d) for d = 0.995."""
+    return check_number(
+        "25.3",
+        "how many steps the EMA averages",
+        answer,
+        200.0,
+        hint="A weight from k steps ago has factor d**k; 1 / (1 - d) is where that has "
+        "fallen to about 1/e. For d = 0.995: 1 / 0.005.",
+        rtol=0.1,
+        wrong=[
+            (995.0, "0.995 is not a step count: compute 1 / (1 - 0.995)."),
+            (5.0, "1 - d = 0.005 is the weight of the newest step; invert it."),
+        ],
+        quiet=quiet,
+    )

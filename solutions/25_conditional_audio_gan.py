@@ -1,0 +1,39 @@
+"""Reference solutions for notebook 25's exercises, and the typical wrong answers."""
+
+import numpy as np
+
+
+# Exercise 25.1: the projection discriminator's logits -------------------------------------
+def projection_logits(h, w, b, E, y):
+    return h @ w.T + b + np.sum(E[y] * h, axis=1, keepdims=True)
+
+
+def projection_logits_no_label(h, w, b, E, y):
+    return h @ w.T + b
+
+
+def projection_logits_flat(h, w, b, E, y):
+    return (h @ w.T + b)[:, 0] + np.sum(E[y] * h, axis=1)
+
+
+# Exercise 25.2 (predict) and 25.3 (explore) ------------------------------------------------
+LABEL_SWAP = "b"
+EMA_HORIZON = 200
+EXPLORE_25_3 = """Sample answer: 1 / (1 - 0.995) = 200 steps. With 0.999 (1000 steps) a
+3000-step run still averages in the weights of the first third, when pitch was not yet
+learned, and pitch accuracy of the EMA samples lags; with 0.99 (100 steps) the samples are
+almost the raw generator's, noisier from step to step."""
+
+SOLUTIONS = {
+    "check_projection_logits": projection_logits,
+    "check_label_swap": LABEL_SWAP,
+    "check_ema_horizon": EMA_HORIZON,
+}
+WRONG = {
+    "check_projection_logits": [
+        (projection_logits_no_label, "label is missing"),
+        (projection_logits_flat, "keepdims"),
+    ],
+    "check_label_swap": [("c", "h(x) is computed from the spectrogram alone")],
+    "check_ema_horizon": [(995, "not a step count")],
+}
