@@ -64,6 +64,20 @@ def test_critic_scores_each_phrase_alone():
     torch.testing.assert_close(D(x)[:1], D(x[:1]))
 
 
+def test_critic_sees_repeated_bars():
+    D = PhraseCritic(width=8)
+    bar = torch.zeros(4, 16, 48)
+    bar[0, :8, 24] = 1  # soprano C4 then D4
+    bar[0, 8:, 26] = 1
+    repeated = bar.repeat(1, 4, 1)[None]  # the same bar four times
+    moving = repeated.clone()
+    moving[0, 0, 16:, :] = torch.roll(moving[0, 0, 16:, :], 5, dims=-1)  # later bars move on
+    torch.testing.assert_close(D.bar_similarity(repeated), torch.ones(1, 6), atol=1e-5, rtol=0)
+    sims = D.bar_similarity(moving)[0]
+    assert sims[:3].max() < 0.1  # bar 1 against bars 2, 3, 4
+    assert sims[3:].min() > 0.99  # bars 2-4 are still alike
+
+
 def test_phrase_batches_stack_n_critic_batches():
     g = torch.Generator().manual_seed(0)
     b = next(phrase_batches(rolls(), 5, g, n=3))

@@ -126,6 +126,9 @@ class MuseGenerator(nn.Module):
         self.track_temporal = nn.Sequential(  # each track latent -> one code per bar
             nn.Linear(z_track, 2 * bar_code), nn.ReLU(), nn.Linear(2 * bar_code, bars * bar_code)
         )
+        # where each bar stands in the phrase: without it, bars start out identical and the
+        # generator easily keeps writing one bar four times
+        self.bar_embed = nn.Parameter(torch.randn(bars, bar_code))
         self.trunk_in = nn.Linear(z_phrase + bar_code, math.prod(self._trunk_shape))
         self.trunk = nn.Sequential(  # shared: (2w, 4, oct) -> (w, 8, oct)
             nn.BatchNorm2d(2 * w),
@@ -150,10 +153,10 @@ class MuseGenerator(nn.Module):
         b, nb, t, c = z.shape[0], self.bars, self.tracks, self.bar_code
         zp = z[:, : self.z_phrase]
         zt = z[:, self.z_phrase :].reshape(b, t, self.z_track)
-        bar = self.temporal(zp).reshape(b, nb, c)
+        bar = self.temporal(zp).reshape(b, nb, c) + self.bar_embed
         shared_in = torch.cat([zp[:, None].expand(b, nb, -1), bar], dim=2).reshape(b * nb, -1)
         shared = self.trunk(self.trunk_in(shared_in).reshape(b * nb, *self._trunk_shape))
-        tbar = self.track_temporal(zt).reshape(b, t, nb, c)
+        tbar = self.track_temporal(zt).reshape(b, t, nb, c) + self.bar_embed
         track_in = torch.cat([zt[:, :, None].expand(b, t, nb, -1), tbar], dim=3)
         track_in = track_in.transpose(1, 2).reshape(b * nb, t, -1)  # (B*nb, t, z+c)
         own = self.track_in(track_in).reshape(b * nb, t, *self.track_embed.shape[1:])
@@ -180,7 +183,8 @@ class PhraseCritic(nn.Module):
     Two streams, as in MuseGAN's critic: a pitch stream (each octave of all voices, then
     all octaves) and a chroma stream (the 12 pitch classes of all voices: which chord and
     key). Strided time convolutions go from sixteenths to beats to bars; the last layers
-    see all four bars at once.
+    see all four bars at once. A third input, the phrase's bar-to-bar similarities, lets
+    the critic see at once whether a phrase repeats one bar (a generator's easy way out).
     """
 
     def __init__(self, tracks: int = 4, bars: int = 4, pitches: int = 48, width: int = 32) -> None:
@@ -209,13 +213,28 @@ class PhraseCritic(nn.Module):
             nn.Conv2d(4 * w, 8 * w, (bars, 1)),  # all bars: the whole phrase
             act,
             nn.Flatten(),
-            nn.Linear(8 * w, 1),
         )
+        pairs = bars * (bars - 1) // 2
+        self.repeats = nn.Sequential(nn.Linear(pairs, 2 * w), act)  # bar-to-bar similarity
+        self.out = nn.Linear(8 * w + 2 * w, 1)
+        self.bars = bars
+
+    def bar_similarity(self, x: Tensor) -> Tensor:
+        """``(B, bars*(bars-1)/2)`` cosine similarities between every two bars' pitch-class x
+        step patterns (all voices together): high when a phrase repeats a bar."""
+        b, t, s, p = x.shape
+        v = x.reshape(b, t, self.bars, s // self.bars, p // 12, 12).sum(dim=(1, 4))
+        v = v.reshape(b, self.bars, -1)
+        v = v / (v.norm(dim=2, keepdim=True) + 1e-6)
+        sim = v @ v.transpose(1, 2)
+        i, j = torch.triu_indices(self.bars, self.bars, 1)
+        return sim[:, i, j]
 
     def forward(self, x: Tensor) -> Tensor:
         b, t, s, p = x.shape
         chroma = x.reshape(b, t, s, p // 12, 12).sum(dim=3)
-        return self.phrase(torch.cat([self.pitch(x), self.chroma(chroma)], dim=1))
+        h = self.phrase(torch.cat([self.pitch(x), self.chroma(chroma)], dim=1))
+        return self.out(torch.cat([h, self.repeats(self.bar_similarity(x))], dim=1))
 
 
 def make_state(
