@@ -248,6 +248,19 @@ def test_used_pitch_classes_qualified_notes_and_ranges():
     assert M.qualified_note_share(s) == pytest.approx(2 / 3)
 
 
+def test_mean_leap_of_steps_and_jumps():
+    assert M.mean_leap(c_major_scale()) == pytest.approx(
+        np.mean([2, 2, 1, 2, 2, 2, 1] * 4)  # up and down the scale, twice; no repeated pitch
+    )
+    r = empty()
+    put(r, 0, 60, 0, 16)
+    put(r, 0, 72, 16, 32)  # an octave leap
+    put(r, 0, 72, 40, 48)  # after a rest: same pitch, no leap
+    put(r, 0, 65, 48, 64)  # down a perfect fifth: 7 semitones
+    assert M.mean_leap(r) == pytest.approx((12 + 7) / 2)
+    assert np.isnan(M.mean_leap(empty()))
+
+
 def test_tonal_distance_consonant_below_dissonant():
     def pair(p, q):
         r = empty(2)

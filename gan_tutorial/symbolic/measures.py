@@ -27,6 +27,7 @@ __all__ = [
     "evaluate",
     "in_key_share",
     "key_name",
+    "mean_leap",
     "mean_pairwise_distance",
     "nearest_distance",
     "parallel_fifths_octaves",
@@ -166,6 +167,20 @@ def parallel_fifths_octaves(roll: np.ndarray) -> float:
     return float(count)
 
 
+def mean_leap(roll: np.ndarray) -> float:
+    """Mean size of the melodic intervals, in semitones: from each note of a voice to its
+    next different pitch (each voice's line is its highest sounding pitch; rests skipped).
+    Chorale voices move mostly by step (1-2 semitones)."""
+    line = _line(_check(roll))
+    leaps = []
+    for v in line:
+        p = v[v >= 0]
+        d = np.abs(np.diff(p))
+        leaps.append(d[d > 0])
+    leaps = np.concatenate(leaps) if leaps else np.zeros(0)
+    return float(leaps.mean()) if len(leaps) else float("nan")
+
+
 def _tonal_centroid(chroma: np.ndarray) -> np.ndarray:
     """Harte et al. (2006) 6-D tonal centroid of ``(..., 12)`` chroma (zeros if empty)."""
     lam = np.arange(12)
@@ -253,6 +268,7 @@ MEASURES: dict[str, tuple[str, object]] = {
         f"range_{v[0]}": (f"{v} range (semitones)", lambda r, t=t: voice_range(r, t))
         for t, v in enumerate(VOICES)
     },
+    "leap": ("melodic leap (semitones)", mean_leap),
     "parallels": ("parallel 5ths/8ves per phrase", parallel_fifths_octaves),
     "tonal_distance": ("tonal distance between voices", tonal_distance),
 }
