@@ -118,6 +118,8 @@ VALUE_ANSWERS = {  # predict / explore exercises: the answer is a number or a le
     "check_fid_sample_size",
     "check_threshold_vs_bernoulli",
     "check_real_phrases_per_step",
+    "check_label_swap",
+    "check_ema_horizon",
 }
 UNATTEMPTED = [(n, a) for n in CHECKERS for a in (..., None)] + [
     (n, a) for n in CHECKERS if n not in VALUE_ANSWERS for a in (_stub, _stub_raises)

@@ -61,7 +61,7 @@ def _critics(torch: Any) -> tuple[Any, Any]:
     nn = torch.nn
     d = int(np.prod(SHAPE))
 
-    class Recording(nn.Module):
+    class Recording(nn.Module):  # type: ignore[name-defined]  # torch is imported lazily
         def __init__(self) -> None:
             super().__init__()
             self.body = nn.Sequential(nn.Flatten(), nn.Linear(d, 16), nn.Tanh(), nn.Linear(16, 1))

@@ -124,7 +124,7 @@ def _match(got: float, candidates: list[tuple[float, str]], rtol: float, atol: f
     return None
 
 
-Row = tuple[str, float, float, Callable[[], list[tuple[float, str]]], float]
+Row = tuple[str, float, float, Callable[..., list[tuple[float, str]]], float]
 
 
 def _judge(c: Check, rows: list[Row], generic: str, nonfinite: str, rtol: float, name: str) -> None:

@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 
-def histogram(x: Any, bins: int | Sequence[float] | np.ndarray, range: tuple[float, float]) -> np.ndarray:
+def histogram(
+    x: Any, bins: int | Sequence[float] | np.ndarray, range: tuple[float, float]
+) -> np.ndarray:
     """Probability histogram of all values of ``x`` (any shape) over ``range``.
 
     Returns ``(bins,)`` probabilities that sum to 1. Values outside ``range`` are dropped

@@ -79,7 +79,9 @@ def empty_step_share(roll: np.ndarray) -> float:
 def used_pitch_classes(roll: np.ndarray, low: int = LOW) -> float:
     """Mean number of distinct pitch classes per non-empty bar, all tracks together."""
     r = _check(roll)
-    bars = r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]).any(axis=(0, 2))  # (bars, pitches)
+    bars = np.asarray(
+        r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]).any(axis=(0, 2))
+    )  # (bars, pitches)
     counts = (_chroma(bars, low) > 0).sum(axis=1)
     used = bars.any(axis=1)
     return float(counts[used].mean()) if used.any() else float("nan")
@@ -172,12 +174,12 @@ def mean_leap(roll: np.ndarray) -> float:
     next different pitch (each voice's line is its highest sounding pitch; rests skipped).
     Chorale voices move mostly by step (1-2 semitones)."""
     line = _line(_check(roll))
-    leaps = []
+    parts: list[np.ndarray] = []
     for v in line:
         p = v[v >= 0]
         d = np.abs(np.diff(p))
-        leaps.append(d[d > 0])
-    leaps = np.concatenate(leaps) if leaps else np.zeros(0)
+        parts.append(d[d > 0])
+    leaps = np.concatenate(parts) if parts else np.zeros(0)
     return float(leaps.mean()) if len(leaps) else float("nan")
 
 
@@ -205,12 +207,12 @@ def tonal_distance(roll: np.ndarray, low: int = LOW) -> float:
     bars = _chroma(r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]), low).sum(axis=2)
     tc = _tonal_centroid(bars)  # (tracks, bars, 6)
     used = bars.sum(axis=2) > 0
-    d = [
+    parts = [
         np.linalg.norm(tc[i] - tc[j], axis=1)[used[i] & used[j]]
         for i in range(len(r))
         for j in range(i + 1, len(r))
     ]
-    d = np.concatenate(d) if d else np.zeros(0)
+    d = np.concatenate(parts) if parts else np.zeros(0)
     return float(d.mean()) if len(d) else float("nan")
 
 
