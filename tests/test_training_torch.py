@@ -170,7 +170,9 @@ def test_bad_checkpoint_names_the_file(tmp_path) -> None:
         tt.load_checkpoint(bad, make_state())
     other = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(3)}, other)
-    with pytest.raises(FileProblem, match="not a gan_tutorial GAN checkpoint"):
+    with pytest.raises(
+        FileProblem, match=r"not a gan_tutorial\.torch\.gan_checkpoint/1 checkpoint"
+    ):
         tt.load_checkpoint(other, make_state())
     big = make_state()
     big.G = Generator(LATENT, size=32, base_channels=8)

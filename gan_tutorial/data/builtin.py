@@ -42,6 +42,7 @@ __all__ = [
     "cache_root",
     "chorale_names",
     "chorales",
+    "chosen_chorales",
     "load_or_build",
     "nsynth_lite",
     "score_to_midi",
@@ -311,6 +312,14 @@ def chorale_names() -> list[str]:
     return list(corpus.chorales.Iterator(returnType="filename"))
 
 
+def chosen_chorales(names: list[str] | None, limit: int, rng: np.random.Generator) -> list[str]:
+    """``names`` if given, else ``limit`` chorale names drawn with ``rng`` (no repeats)."""
+    if names is not None:
+        return list(names)
+    every = chorale_names()
+    return [every[i] for i in rng.permutation(len(every))][:limit]
+
+
 def chorales(
     prof: Profile | str | None = None,
     *,
@@ -375,10 +384,7 @@ def _build_chorales(params: dict, progress: bool) -> tuple[dict[str, Any], dict]
 
     t0 = time.time()
     rng = np.random.default_rng(params["seed"])
-    names = params["names"]
-    if names is None:
-        names = chorale_names()
-        names = [names[i] for i in rng.permutation(len(names))][: params["limit"]]
+    names = chosen_chorales(params["names"], params["limit"], rng)
     sr, clip_n = params["sr"], int(params["clip_seconds"] * params["sr"])
     steps = int(params["clip_seconds"] * params["roll_fs"])
     out: dict[str, list] = {

@@ -178,14 +178,11 @@ def _build(params: dict, progress: bool) -> tuple[dict[str, np.ndarray], dict]:
     from music21 import corpus
     from tqdm.auto import tqdm
 
-    from ..data.builtin import chorale_names
+    from ..data.builtin import chosen_chorales
 
     t0 = time.time()
     rng = np.random.default_rng(params["seed"])
-    names = params["names"]
-    if names is None:
-        names = chorale_names()
-        names = [names[i] for i in rng.permutation(len(names))][: params["limit"]]
+    names = chosen_chorales(params["names"], params["limit"], rng)
     out: dict[str, list] = {k: [] for k in ("roll", "bwv", "start_bar", "shift", "cut")}
     kept, skipped, failed = [], {}, {}
     for name in tqdm(names, desc="parsing chorales", disable=not progress):

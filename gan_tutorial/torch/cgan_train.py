@@ -32,6 +32,7 @@ from ..io import atomic_write_bytes
 from ..training import LossHistory, check_finite
 from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, time_shift
 from .losses import d_loss, g_loss
+from .training import read_checkpoint
 from .tricks import make_optimizers, set_requires_grad
 
 __all__ = [
@@ -51,6 +52,21 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = "gan_tutorial.torch.cgan_checkpoint/1"
+_CKPT_KEYS = (
+    "format",
+    "step",
+    "seed",
+    "generator",
+    "discriminator",
+    "ema",
+    "opt_g",
+    "opt_d",
+    "history",
+)
+_CKPT_FIX = (
+    "resume with the same --profile and settings as the run that saved it, or delete the "
+    "file to start afresh."
+)
 
 
 @dataclass(frozen=True)
@@ -280,14 +296,8 @@ def save_cgan_checkpoint(path: str | os.PathLike, run: CGANRun, data: CGANData) 
 def load_cgan_checkpoint(path: str | os.PathLike, run: CGANRun) -> CGANRun:
     """Restore weights, EMA, optimisers, step and history into ``run`` (built alike)."""
     path = Path(path)
-    if not path.is_file():
-        raise FileProblem(
-            path, "checkpoint file does not exist.", "check the path, or train first."
-        )
+    ckpt = read_checkpoint(path, CHECKPOINT_FORMAT, _CKPT_KEYS, _CKPT_FIX)
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        if ckpt.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"format {ckpt.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
         run.generator.load_state_dict(ckpt["generator"])
         run.discriminator.load_state_dict(ckpt["discriminator"])
         run.ema.load_state_dict(ckpt["ema"])
@@ -297,8 +307,7 @@ def load_cgan_checkpoint(path: str | os.PathLike, run: CGANRun) -> CGANRun:
         raise FileProblem(
             path,
             f"is not a checkpoint of this chapter-25 model ({type(exc).__name__}: {exc}).",
-            "resume with the same --profile and settings as the run that saved it, or "
-            "delete the file to start afresh.",
+            _CKPT_FIX,
         ) from exc
     run.step, run.seed = int(ckpt["step"]), int(ckpt["seed"])
     run.history.load_state_dict(ckpt["history"])

@@ -198,8 +198,18 @@ def save_checkpoint(path: str | os.PathLike, state: GANState) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The raw checkpoint dict, loaded with ``weights_only=True``; FileProblem if unusable."""
+def read_checkpoint(
+    path: str | os.PathLike,
+    fmt: str = CHECKPOINT_FORMAT,
+    keys: tuple[str, ...] = _KEYS,
+    fix: str = "save checkpoints with gan_tutorial.torch.training.save_checkpoint.",
+) -> dict[str, Any]:
+    """The raw checkpoint dict, loaded with ``weights_only=True``; FileProblem if unusable.
+
+    ``fmt`` is the expected ``"format"`` entry and ``keys`` the entries it must hold (the
+    defaults are this module's; chapter 25's trainer passes its own); ``fix`` is the advice
+    printed when the file is another kind of checkpoint.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileProblem(
@@ -213,12 +223,10 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
             f"is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc}).",
             "delete it (it may be from an interrupted copy) and resume from another one.",
         ) from exc
-    missing = [k for k in _KEYS if not isinstance(ckpt, dict) or k not in ckpt]
-    if missing or ckpt.get("format") != CHECKPOINT_FORMAT:
+    missing = [k for k in keys if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing or ckpt.get("format") != fmt:
         raise FileProblem(
-            path,
-            f"is not a gan_tutorial GAN checkpoint (missing {missing or ['format']}).",
-            "save checkpoints with gan_tutorial.torch.training.save_checkpoint.",
+            path, f"is not a {fmt} checkpoint (missing {missing or ['format']}).", fix
         )
     return ckpt
 
