@@ -95,8 +95,9 @@ class CGANSettings:
 
 _PROFILE_SETTINGS = {
     "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
-    # 2 CPU cores, 2 threads: about 0.125 s per step on a quiet machine -> 6-7 minutes
-    "laptop": CGANSettings(steps=3000, time_limit_s=420),
+    # 2 CPU cores, 2 threads: about 15 steps/s on a quiet machine -> about 8 minutes;
+    # the guard stops training after 9 minutes on a slower or busy machine
+    "laptop": CGANSettings(steps=7000, time_limit_s=540),
     "gpu": CGANSettings(
         steps=30000, batch_size=64, base_g=48, base_d=48, latent_dim=128, ema_decay=0.999
     ),
