@@ -16,6 +16,26 @@ def projection_logits_flat(h, w, b, E, y):
     return (h @ w.T + b)[:, 0] + np.sum(E[y] * h, axis=1)
 
 
+# Exercise 25.4: the mode-seeking term --------------------------------------------------------
+def mode_seeking(x, z, eps=1e-5):
+    dx = np.abs(x[0::2] - x[1::2]).reshape(len(x) // 2, -1).mean(axis=1)
+    dz = np.abs(z[0::2] - z[1::2]).mean(axis=1)
+    return 1.0 / (np.mean(dx / dz) + eps)
+
+
+def mode_seeking_ratio(x, z, eps=1e-5):
+    dx = np.abs(x[0::2] - x[1::2]).reshape(len(x) // 2, -1).mean(axis=1)
+    dz = np.abs(z[0::2] - z[1::2]).mean(axis=1)
+    return np.mean(dx / dz)
+
+
+def mode_seeking_halves(x, z, eps=1e-5):
+    h = len(x) // 2
+    dx = np.abs(x[:h] - x[h:]).reshape(h, -1).mean(axis=1)
+    dz = np.abs(z[:h] - z[h:]).mean(axis=1)
+    return 1.0 / (np.mean(dx / dz) + eps)
+
+
 # Exercise 25.2 (predict) and 25.3 (explore) ------------------------------------------------
 LABEL_SWAP = "b"
 EMA_HORIZON = 200
@@ -28,6 +48,7 @@ SOLUTIONS = {
     "check_projection_logits": projection_logits,
     "check_label_swap": LABEL_SWAP,
     "check_ema_horizon": EMA_HORIZON,
+    "check_mode_seeking": mode_seeking,
 }
 WRONG = {
     "check_projection_logits": [
@@ -36,4 +57,8 @@ WRONG = {
     ],
     "check_label_swap": [("c", "h(x) is computed from the spectrogram alone")],
     "check_ema_horizon": [(995, "not a step count")],
+    "check_mode_seeking": [
+        (mode_seeking_ratio, "its inverse"),
+        (mode_seeking_halves, "neighbours"),
+    ],
 }

@@ -121,6 +121,57 @@ def test_batch_inputs_are_a_function_of_seed_rank_and_step():
     assert not any(torch.equal(u, v) for u in r0 for v in r1)
 
 
+def test_mode_seeking_pairs_fake_labels_with_two_noise_vectors():
+    d = train_cgan.synthetic_data(32, 32)
+    plain = cgan_train.batch_inputs(d, cgan_train.settings_for("quick", batch_size=8), 0, 0)
+    assert not torch.equal(plain["fake_pitch"][0::2], plain["fake_pitch"][1::2])
+    s = cgan_train.settings_for("quick", batch_size=8, mode_seeking=0.1)
+    x = cgan_train.batch_inputs(d, s, seed=0, step=0)
+    for k in ("fake_pitch", "fake_family"):
+        torch.testing.assert_close(x[k][0::2], x[k][1::2])
+    assert not torch.allclose(x["z"][0::2], x["z"][1::2])
+    with pytest.raises(ValueError, match="even batch_size"):
+        cgan_train.batch_inputs(
+            d, cgan_train.settings_for("quick", batch_size=7, mode_seeking=1), 0, 0
+        )
+
+
+def test_mode_seeking_term_is_the_inverse_distance_ratio():
+    z = torch.tensor([[0.0, 0.0], [2.0, 2.0], [1.0, 1.0], [1.0, 0.0]])  # |dz| = 2 and 0.5
+    fake = torch.zeros(4, 1, 2, 2)
+    fake[1] += 1.0  # |dx| = 1 for the first pair
+    fake[3] += 0.5  # |dx| = 0.5 for the second
+    ratio = (1.0 / 2.0 + 0.5 / 0.5) / 2  # mean over pairs of |dx| / |dz|
+    torch.testing.assert_close(
+        cgan_train.mode_seeking_term(fake, z, eps=0.0), torch.tensor(1 / ratio)
+    )
+    # G lowers the term by pulling a pair's clips apart
+    fake.requires_grad_(True)
+    cgan_train.mode_seeking_term(fake, z).backward()
+    assert (fake.grad[1] < 0).all()
+    assert (fake.grad[0] > 0).all()
+
+
+def test_cli_set_overrides_settings_and_names_bad_ones():
+    assert train_cgan.parse_overrides(["lr_d=1e-4", "loss=bce", "betas=[0.5, 0.9]"]) == {
+        "lr_d": 1e-4,
+        "loss": "bce",
+        "betas": (0.5, 0.9),
+    }
+    with pytest.raises(SystemExit, match="mode_seeking"):
+        train_cgan.parse_overrides(["learning_rate=1"])
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    from gan_tutorial.errors import FileProblem
+
+    common = ["--synthetic", "32", "--no-progress", "--samples", "0", "--out", str(tmp_path)]
+    train_cgan.main([*common, "--steps", "1"])
+    with pytest.raises(FileProblem, match="mode_seeking"):
+        train_cgan.main([*common, "--steps", "2", "--set", "mode_seeking=0.5"])
+    train_cgan.main([*common, "--steps", "2", "--time-limit", "30"])  # steps and guard may change
+
+
 def _weights(path):
     ck = torch.load(path, weights_only=True)
     return {**ck["generator"], **{f"D.{k}": v for k, v in ck["discriminator"].items()}}, ck

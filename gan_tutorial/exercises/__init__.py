@@ -10,7 +10,7 @@ Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: 
 generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
 (in-key share, threshold vs Bernoulli, n_critic), :mod:`.ex25` (projection
-discriminator logits, label swap, EMA time constant). PyTorch and Keras are imported only
+discriminator logits, label swap, EMA time constant, mode-seeking term). PyTorch and Keras are imported only
 inside the checkers that need them.
 """
 
@@ -54,6 +54,7 @@ from gan_tutorial.exercises.ex24 import (
 from gan_tutorial.exercises.ex25 import (
     check_ema_horizon,
     check_label_swap,
+    check_mode_seeking,
     check_projection_logits,
 )
 
@@ -79,6 +80,7 @@ __all__ = [
     "check_label_smoothing",
     "check_label_swap",
     "check_mode_collapse",
+    "check_mode_seeking",
     "check_neutral_d_loss",
     "check_nfft_tradeoff",
     "check_number",

@@ -1,5 +1,5 @@
 """Checkers for notebook 25 (conditional audio GAN): the projection discriminator's logit,
-what a label swap changes, the EMA's time constant.
+what a label swap changes, the EMA's time constant, the mode-seeking term.
 
 Ground truth comes from :class:`gan_tutorial.torch.cgan.CondDiscriminator`'s formula,
 written here in numpy; PyTorch tensors are accepted and converted.
@@ -13,7 +13,12 @@ import numpy as np
 
 from gan_tutorial.exercises.core import Check, Result, check_choice, check_number, exercise
 
-__all__ = ["check_ema_horizon", "check_label_swap", "check_projection_logits"]
+__all__ = [
+    "check_ema_horizon",
+    "check_label_swap",
+    "check_mode_seeking",
+    "check_projection_logits",
+]
 
 
 def _np(x: Any) -> np.ndarray:
@@ -94,3 +99,43 @@ def check_ema_horizon(answer: Any, quiet: bool = False) -> Result:
         ],
         quiet=quiet,
     )
+
+
+def _mode_seeking(x: np.ndarray, z: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    dx = np.abs(x[0::2] - x[1::2]).reshape(len(x) // 2, -1).mean(axis=1)
+    dz = np.abs(z[0::2] - z[1::2]).mean(axis=1)
+    return 1.0 / (np.mean(dx / dz) + eps)
+
+
+@exercise(
+    "25.4",
+    "the mode-seeking term",
+    hint="Pairs are rows (0, 1), (2, 3), ...: x[0::2] - x[1::2]. Per pair, the mean absolute "
+    "difference of the clips over the mean absolute difference of the z's; average the "
+    "ratios over pairs and return 1 / (that + eps).",
+)
+def check_mode_seeking(fn: Any, c: Check) -> None:
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        x, z = rng.normal(size=(6, 1, 4, 4)), rng.normal(size=(6, 3))
+        want = _mode_seeking(x, z)
+        got = _np(c.call(fn, x, z))
+        if got.size != 1:
+            c.fail(f"shape {got.shape}: return one number for the whole batch.")
+        got = float(got.reshape(()))
+        if np.isclose(got, 1.0 / want):
+            c.fail("that is the ratio itself: the term is its inverse, 1 / (ratio + eps).")
+        halves = _mode_seeking(np.concatenate([x[:3], x[3:]], 0)[[0, 3, 1, 4, 2, 5]],
+                               np.concatenate([z[:3], z[3:]], 0)[[0, 3, 1, 4, 2, 5]])  # fmt: skip
+        if np.isclose(got, halves):
+            c.fail(
+                "you paired the first half with the second: pairs are neighbours (0, 1), (2, 3)."
+            )
+        c.verify(np.isclose(got, want, rtol=1e-4), f"random case {seed} (3 pairs of 4x4 clips)")
+        same = x.copy()
+        same[1::2] = same[0::2]
+        c.verify(
+            float(_np(c.call(fn, same, z)).reshape(())) > 1e3,
+            "identical clips for different z give a huge term",
+            "when both clips of every pair are identical the ratio is 0: return 1 / (0 + eps).",
+        )

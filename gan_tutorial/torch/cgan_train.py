@@ -63,6 +63,7 @@ _CKPT_KEYS = (
     "opt_d",
     "history",
 )
+_RESUMABLE_CHANGES = ("steps", "time_limit_s")  # a resumed run may train longer
 _CKPT_FIX = (
     "resume with the same --profile and settings as the run that saved it, or delete the "
     "file to start afresh."
@@ -86,6 +87,7 @@ class CGANSettings:
     betas: tuple[float, float] = (0.0, 0.99)
     ema_decay: float = 0.995  # 0 = sample from the raw generator
     mbstd_group: int = 4  # 0 = no minibatch-std layer
+    mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
     time_limit_s: float = 0.0  # wall-clock guard for training (0 = none)
 
@@ -207,11 +209,16 @@ def batch_inputs(
 
     Real clips: positions ``[k*B, (k+1)*B)`` of a ``DistributedSampler`` permutation for
     epoch ``step // steps_per_epoch`` (``drop_last=True``). Fake labels are those of
-    randomly drawn training clips (the data's own label distribution).
+    randomly drawn training clips (the data's own label distribution); with the
+    mode-seeking term on they come in identical pairs ``(0, 1), (2, 3), ...``, each pair
+    with two different z.
     """
     from torch.utils.data import DistributedSampler
 
     b = settings.batch_size
+    paired = settings.mode_seeking > 0
+    if paired and b % 2:
+        raise ValueError(f"the mode-seeking term needs an even batch_size, got {b}")
     sampler = DistributedSampler(
         range(len(data)), num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True
     )
@@ -222,7 +229,10 @@ def batch_inputs(
     k = step % per_epoch
     idx = torch.tensor(list(sampler)[k * b : (k + 1) * b])
     gen = torch.Generator().manual_seed(step_seed(seed, rank, step))
-    fake_idx = torch.randint(len(data), (b,), generator=gen)
+    if paired:
+        fake_idx = torch.randint(len(data), (b // 2,), generator=gen).repeat_interleave(2)
+    else:
+        fake_idx = torch.randint(len(data), (b,), generator=gen)
     s = settings.max_shift
     return {
         "real": data.x[idx],
@@ -234,6 +244,18 @@ def batch_inputs(
         "shift_real": torch.randint(-s, s + 1, (b,), generator=gen),
         "shift_fake": torch.randint(-s, s + 1, (b,), generator=gen),
     }
+
+
+def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
+    """Mao et al. (2019): ``1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)`` over
+    consecutive pairs ``(0, 1), (2, 3), ...`` of one batch (same condition, two z).
+
+    Small when two noise vectors give clearly different clips: adding it to G's loss
+    stops a conditional generator from ignoring z.
+    """
+    dx = (fake[0::2] - fake[1::2]).abs().flatten(1).mean(dim=1)
+    dz = (z[0::2] - z[1::2]).abs().mean(dim=1)
+    return 1.0 / ((dx / dz).mean() + eps)
 
 
 def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
@@ -258,6 +280,8 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
     lg = g_loss(run.settings.loss, D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff))
+    if run.settings.mode_seeking > 0:
+        lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
     lg.backward()
     run.opt_g.step()
@@ -298,6 +322,14 @@ def load_cgan_checkpoint(path: str | os.PathLike, run: CGANRun) -> CGANRun:
     """Restore weights, EMA, optimisers, step and history into ``run`` (built alike)."""
     path = Path(path)
     ckpt = read_checkpoint(path, CHECKPOINT_FORMAT, _CKPT_KEYS, _CKPT_FIX)
+    saved = json.loads(str(ckpt.get("settings_json", "{}")))
+    now = json.loads(json.dumps(run.settings.as_dict()))
+    changed = sorted(
+        k for k in now if k not in _RESUMABLE_CHANGES and k in saved and saved[k] != now[k]
+    )
+    if changed:
+        diff = ", ".join(f"{k}: saved {saved[k]!r}, now {now[k]!r}" for k in changed)
+        raise FileProblem(path, f"was trained with other settings ({diff}).", _CKPT_FIX)
     try:
         run.generator.load_state_dict(ckpt["generator"])
         run.discriminator.load_state_dict(ckpt["discriminator"])

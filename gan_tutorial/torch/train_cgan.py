@@ -26,17 +26,28 @@ and tqdm once the data cache (``data/cache``) exists.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..audio import SpecConfig
-from .cgan_train import CGANData, build_run, load_cgan_checkpoint, prepare_data, settings_for, train
+from .cgan_train import (
+    CGANData,
+    CGANSettings,
+    build_run,
+    load_cgan_checkpoint,
+    prepare_data,
+    settings_for,
+    train,
+)
 
-__all__ = ["main", "synthetic_data"]
+__all__ = ["main", "parse_overrides", "synthetic_data"]
 
 SAMPLES_NAME = "samples_torch_cgan"
 
@@ -75,8 +86,34 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--fresh", action="store_true", help="delete OUT/checkpoint.pt first")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one CGANSettings field, e.g. --set mode_seeking=0 (repeatable)",
+    )
     p.add_argument("--synthetic", type=int, default=0, help=argparse.SUPPRESS)  # tests
     return p.parse_args(argv)
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["lr_d=1e-4", "pairs=false"]`` -> ``{"lr_d": 0.0001, "pairs": False}``, checked
+    against :class:`CGANSettings` (values are JSON; bare words are strings)."""
+    fields = {f.name for f in dataclasses.fields(CGANSettings)}
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in fields:
+            raise SystemExit(
+                f"--set {item!r}: use NAME=VALUE with NAME one of {', '.join(sorted(fields))}"
+            )
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        out[name] = tuple(value) if isinstance(value, list) else value
+    return out
 
 
 def _distributed(device: str | None) -> tuple[int, int, torch.device]:
@@ -127,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.time_limit is not None:
         overrides["time_limit_s"] = args.time_limit
+    overrides.update(parse_overrides(args.set))
     base = "quick" if args.synthetic else profile_name
     settings = settings_for(base, **overrides)
     size = d.x.shape[-1]
