@@ -152,6 +152,34 @@ def test_mode_seeking_term_is_the_inverse_distance_ratio():
     assert (fake.grad[0] > 0).all()
 
 
+def test_learning_rates_decay_linearly_to_zero():
+    s = cgan_train.settings_for("quick", steps=10, lr_decay_from=0.6, lr_g=1e-3, lr_d=2e-3)
+    assert [cgan_train.lr_factor(s, i) for i in (0, 5, 6, 8, 10)] == [1, 1, 1, 0.5, 0]
+    assert cgan_train.lr_factor(cgan_train.settings_for("quick"), 10**6) == 1  # default: off
+    d = train_cgan.synthetic_data(32, 32)
+    run = cgan_train.build_run(s, 4, 2, 32)
+    run.step = 8
+    cgan_train.train_step(run, cgan_train.batch_inputs(d, s, 0, 8))
+    assert run.opt_g.param_groups[0]["lr"] == pytest.approx(5e-4)
+    assert run.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3)
+
+
+def test_resume_is_exact_while_learning_rates_decay(tmp_path):
+    d = train_cgan.synthetic_data(32, 32)
+    s = cgan_train.settings_for("quick", steps=6, lr_decay_from=0.3, time_limit_s=0)
+
+    def fresh():
+        return cgan_train.build_run(s, 4, 2, 32, seed=3)
+
+    straight = cgan_train.train(fresh(), d, progress=False)
+    ck = tmp_path / "ck.pt"
+    cgan_train.train(fresh(), d, steps=4, checkpoint_path=ck, progress=False)  # "interrupted"
+    resumed = cgan_train.train(cgan_train.load_cgan_checkpoint(ck, fresh()), d, progress=False)
+    assert resumed.step == straight.step == 6
+    for a, b in zip(straight.G.parameters(), resumed.G.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_cli_set_overrides_settings_and_names_bad_ones():
     assert train_cgan.parse_overrides(["lr_d=1e-4", "loss=bce", "betas=[0.5, 0.9]"]) == {
         "lr_d": 1e-4,

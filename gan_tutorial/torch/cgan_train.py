@@ -43,6 +43,7 @@ __all__ = [
     "batch_inputs",
     "build_run",
     "load_cgan_checkpoint",
+    "lr_factor",
     "prepare_data",
     "save_cgan_checkpoint",
     "settings_for",
@@ -85,6 +86,7 @@ class CGANSettings:
     lr_g: float = 2e-4
     lr_d: float = 2e-4  # TTUR (lr_d = 4 lr_g) measured worse here, see notebook 25
     betas: tuple[float, float] = (0.0, 0.99)
+    lr_decay_from: float = 1.0  # both lrs fall linearly to 0 from this fraction of steps
     ema_decay: float = 0.995  # 0 = sample from the raw generator
     mbstd_group: int = 4  # 0 = no minibatch-std layer
     mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
@@ -258,9 +260,25 @@ def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
     return 1.0 / ((dx / dz).mean() + eps)
 
 
+def lr_factor(settings: CGANSettings, step: int) -> float:
+    """The learning-rate multiplier at step ``step`` (0-based): 1 until
+    ``lr_decay_from * steps``, then linearly down to 0 at ``steps`` (a pure function of the
+    step, so resuming needs no scheduler state; resuming with another ``steps`` reshapes the
+    rest of the schedule)."""
+    start = settings.lr_decay_from * settings.steps
+    if step < start or settings.lr_decay_from >= 1.0:
+        return 1.0
+    return max(0.0, (settings.steps - step) / (settings.steps - start))
+
+
 def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
-    """One D step on real + fake (one forward on both), one G step, one EMA update."""
+    """One D step on real + fake (one forward on both), one G step, one EMA update, at the
+    learning rates of step ``run.step`` (:func:`lr_factor`)."""
     dev = next(run.generator.parameters()).device
+    f = lr_factor(run.settings, run.step)
+    for opt, lr in ((run.opt_g, run.settings.lr_g), (run.opt_d, run.settings.lr_d)):
+        for group in opt.param_groups:
+            group["lr"] = lr * f
     x = {k: v.to(dev) for k, v in inputs.items()}
     fam = run.settings.condition_family
     rf, ff = (x["real_family"], x["fake_family"]) if fam else (None, None)
