@@ -119,15 +119,14 @@ def check_mode_seeking(fn: Any, c: Check) -> None:
         rng = np.random.default_rng(seed)
         x, z = rng.normal(size=(6, 1, 4, 4)), rng.normal(size=(6, 3))
         want = _mode_seeking(x, z)
-        got = _np(c.call(fn, x, z))
-        if got.size != 1:
-            c.fail(f"shape {got.shape}: return one number for the whole batch.")
-        got = float(got.reshape(()))
+        out = _np(c.call(fn, x, z))
+        if out.size != 1:
+            c.fail(f"shape {out.shape}: return one number for the whole batch.")
+        got = float(out.reshape(()))
         if np.isclose(got, 1.0 / want):
             c.fail("that is the ratio itself: the term is its inverse, 1 / (ratio + eps).")
-        halves = _mode_seeking(np.concatenate([x[:3], x[3:]], 0)[[0, 3, 1, 4, 2, 5]],
-                               np.concatenate([z[:3], z[3:]], 0)[[0, 3, 1, 4, 2, 5]])  # fmt: skip
-        if np.isclose(got, halves):
+        halves = [0, 3, 1, 4, 2, 5]  # pairs (0, 3), (1, 4), (2, 5) as neighbours
+        if np.isclose(got, _mode_seeking(x[halves], z[halves])):
             c.fail(
                 "you paired the first half with the second: pairs are neighbours (0, 1), (2, 3)."
             )
