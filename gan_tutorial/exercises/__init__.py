@@ -10,8 +10,8 @@ Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: 
 generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
 (in-key share, threshold vs Bernoulli, n_critic), :mod:`.ex25` (projection
-discriminator logits, label swap, EMA time constant, mode-seeking term). PyTorch and Keras are imported only
-inside the checkers that need them.
+discriminator logits, label swap, EMA time constant, mode-seeking term). PyTorch and Keras
+are imported only inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (

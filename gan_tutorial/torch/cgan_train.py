@@ -341,7 +341,7 @@ def load_cgan_checkpoint(path: str | os.PathLike, run: CGANRun) -> CGANRun:
     path = Path(path)
     ckpt = read_checkpoint(path, CHECKPOINT_FORMAT, _CKPT_KEYS, _CKPT_FIX)
     saved = json.loads(str(ckpt.get("settings_json", "{}")))
-    now = json.loads(json.dumps(run.settings.as_dict()))
+    now = json.loads(json.dumps(run.settings.as_dict()))  # tuples -> lists, as saved
     changed = sorted(
         k for k in now if k not in _RESUMABLE_CHANGES and k in saved and saved[k] != now[k]
     )
