@@ -99,7 +99,7 @@ class CGANSettings:
 
 _PROFILE_SETTINGS = {
     "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
-    # 2 CPU cores, 2 threads: about 16 steps/s in the notebook on a quiet machine -> about
+    # 2 CPU cores, 2 threads: 16-18 steps/s in the notebook on a quiet machine -> 7.5 to
     # 8.3 minutes; the guard stops training after 510 s on a slower or busy machine
     "laptop": CGANSettings(steps=8000, time_limit_s=510),
     "gpu": CGANSettings(
