@@ -90,6 +90,55 @@ def test_time_shift_moves_frames_and_passes_gradients():
     assert x.grad.abs().sum() > 0
 
 
+def test_spec_mask_silences_one_time_band_and_one_bin_band():
+    x = torch.ones(2, 1, 6, 8, requires_grad=True)
+    y = cgan.spec_mask(
+        x, torch.tensor([2, 0]), torch.tensor([3, 0]), *torch.tensor([[4, 0], [2, 0]])
+    )
+    masked = torch.zeros(6, 8, dtype=torch.bool)
+    masked[:, 2:5] = True  # frames 2, 3, 4
+    masked[4:6, :] = True  # bins 4, 5
+    assert torch.equal(y[0, 0] == -1, masked)
+    assert (y[0, 0][~masked] == 1).all()
+    torch.testing.assert_close(y[1], x[1])  # zero widths: untouched
+    y.sum().backward()
+    assert torch.equal(x.grad[0, 0] == 1, ~masked)  # gradients pass where not masked
+
+
+def test_masks_are_drawn_after_the_other_inputs():
+    d = train_cgan.synthetic_data(32, 32)
+    plain = cgan_train.batch_inputs(d, cgan_train.settings_for("quick", batch_size=8), 1, 3)
+    s = cgan_train.settings_for("quick", batch_size=8, max_mask=5)
+    masked = cgan_train.batch_inputs(d, s, 1, 3)
+    assert all(torch.equal(plain[k], masked[k]) for k in plain)  # switching masks on
+    for who in ("real", "fake"):
+        t0, tw, f0, fw = masked[f"mask_{who}"]
+        assert tw.max() <= 5
+        assert fw.max() <= 5
+        assert (t0 + tw <= 32).all()
+        assert (f0 + fw <= 32).all()
+    # train_step applies them: the same step without the masks ends with other weights
+    runs = [cgan_train.build_run(s, len(d.pitches), len(d.family_names), 32, 0) for _ in "ab"]
+    cgan_train.train_step(runs[0], masked)
+    cgan_train.train_step(runs[1], plain)
+    assert not torch.equal(runs[0].D.linear.weight, runs[1].D.linear.weight)
+
+
+def test_latent_film_lets_z_steer_the_blocks():
+    torch.manual_seed(0)
+    outs = {}
+    for film in (False, True):
+        G = cgan.CondGenerator(4, 0, latent_dim=8, size=32, base=4, latent_film=film)
+        with torch.no_grad():
+            G.fc.weight[:, :8] = 0  # z no longer reaches the first layer
+            for blk in G.blocks:
+                torch.nn.init.normal_(blk.film.weight, 0, 0.5)
+        p = torch.tensor([1, 1])
+        outs[film] = G(torch.randn(2, 8), p)
+    torch.testing.assert_close(outs[False][0], outs[False][1])  # z has no way in
+    assert not torch.allclose(outs[True][0], outs[True][1])  # through the FiLM layers
+
+
 def test_ema_warm_up_and_average():
     lin = torch.nn.Linear(2, 1, bias=False)
     torch.nn.init.zeros_(lin.weight)

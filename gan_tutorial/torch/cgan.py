@@ -1,6 +1,6 @@
 """Chapter 25's conditional GAN: a pitch- (and family-) conditioned generator, a projection
-discriminator with spectral norm, minibatch standard deviation, random time shifts and an
-EMA of the generator with warm-up.
+discriminator with spectral norm, minibatch standard deviation, random time shifts (and
+optional time/mel-bin masks) and an EMA of the generator with warm-up.
 
 Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
 ``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
@@ -28,6 +28,7 @@ __all__ = [
     "CondGenerator",
     "GeneratorEMA",
     "minibatch_std",
+    "spec_mask",
     "time_shift",
 ]
 
@@ -72,7 +73,8 @@ class CondGenerator(nn.Module):
     """``(z (B, latent_dim), pitch (B,), family (B,)) -> (B, 1, size, size)`` in [-1, 1].
 
     The condition embedding is concatenated to z for the first (dense) layer, and sets
-    a gain and bias after every upsampling block. Channels halve from
+    a gain and bias after every upsampling block (``latent_film=True``: so does z, through
+    a linear map added to the condition). Channels halve from
     ``base * 8`` at 4x4 to ``base`` at ``size / 2``.
     """
 
@@ -84,6 +86,7 @@ class CondGenerator(nn.Module):
         size: int = 64,
         base: int = 24,
         cond_dim: int = 64,
+        latent_film: bool = False,
     ) -> None:
         super().__init__()
         steps = {32: 3, 64: 4, 128: 5}.get(size)
@@ -97,11 +100,15 @@ class CondGenerator(nn.Module):
         self.blocks = nn.ModuleList(_FiLMBlock(a, b, cond_dim) for a, b in pairwise(chans))
         self.out = nn.ConvTranspose2d(chans[-1], 1, 4, 2, 1)
         self.c0 = chans[0]
+        # z also steers every block's gain and bias (as a style vector does in StyleGAN)
+        self.z_film = nn.Linear(latent_dim, cond_dim) if latent_film else None
 
     def forward(self, z: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         c = self.cond(pitch, family)
         x = F.leaky_relu(self.fc(torch.cat([z, c], dim=1)), LEAKY).view(-1, self.c0, 4, 4)
         x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+        if self.z_film is not None:
+            c = c + self.z_film(z)
         for block in self.blocks:
             x = block(x, c)
         return torch.tanh(self.out(x))
@@ -174,6 +181,24 @@ class CondDiscriminator(nn.Module):
                 raise ValueError("this model is conditioned on family: pass family labels too")
             proj = proj + self.embed_family(family)
         return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
+
+
+def spec_mask(x: Tensor, t0: Tensor, tw: Tensor, f0: Tensor, fw: Tensor) -> Tensor:
+    """Silence one band of frames and one band of mel bins per spectrogram (SpecAugment's
+    masks used as a DiffAugment-style cutout, Park et al. 2019; Zhao et al. 2020).
+
+    ``x`` ``(B, 1, F, T)`` in [-1, 1]; clip ``i`` gets frames ``t0[i] .. t0[i]+tw[i]-1``
+    and bins ``f0[i] .. f0[i]+fw[i]-1`` set to -1 (silence). Differentiable in ``x``.
+    """
+    f, t = x.shape[-2:]
+    dev = x.device
+    tt = torch.arange(t, device=dev)[None, :]
+    ff = torch.arange(f, device=dev)[None, :]
+    t0, tw, f0, fw = (v.to(dev)[:, None] for v in (t0, tw, f0, fw))
+    keep_t = ((tt < t0) | (tt >= t0 + tw))[:, None, None, :]  # (B, 1, 1, T)
+    keep_f = ((ff < f0) | (ff >= f0 + fw))[:, None, :, None]  # (B, 1, F, 1)
+    keep = (keep_t & keep_f).to(x.dtype)
+    return x * keep - (1.0 - keep)
 
 
 def time_shift(x: Tensor, shifts: Tensor) -> Tensor:

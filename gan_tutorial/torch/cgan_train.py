@@ -30,7 +30,7 @@ from ..audio import SpecConfig, SpecNormalizer
 from ..errors import FileProblem
 from ..io import atomic_write_bytes
 from ..training import LossHistory, check_finite
-from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, time_shift
+from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, spec_mask, time_shift
 from .losses import d_loss, g_loss
 from .training import read_checkpoint
 from .tricks import make_optimizers, set_requires_grad
@@ -91,6 +91,8 @@ class CGANSettings:
     mbstd_group: int = 4  # 0 = no minibatch-std layer
     mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
+    max_mask: int = 0  # widest random time and mel-bin mask on real and fake (0 = none)
+    latent_film: bool = False  # z also sets the generator's per-block gains and biases
     time_limit_s: float = 0.0  # wall-clock guard for training (0 = none)
 
     def as_dict(self) -> dict[str, Any]:
@@ -190,7 +192,9 @@ def build_run(
     """Fresh models (initialised from ``seed``), Adam optimisers and EMA."""
     torch.manual_seed(seed)
     nf = n_families if settings.condition_family else 0
-    G = CondGenerator(n_pitches, nf, settings.latent_dim, size, settings.base_g)
+    G = CondGenerator(
+        n_pitches, nf, settings.latent_dim, size, settings.base_g, latent_film=settings.latent_film
+    )
     D = CondDiscriminator(
         n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
     )
@@ -236,7 +240,7 @@ def batch_inputs(
     else:
         fake_idx = torch.randint(len(data), (b,), generator=gen)
     s = settings.max_shift
-    return {
+    out = {
         "real": data.x[idx],
         "real_pitch": data.pitch[idx],
         "real_family": data.family[idx],
@@ -246,6 +250,16 @@ def batch_inputs(
         "shift_real": torch.randint(-s, s + 1, (b,), generator=gen),
         "shift_fake": torch.randint(-s, s + 1, (b,), generator=gen),
     }
+    m = settings.max_mask
+    if m > 0:  # drawn last, so switching masks on leaves the draws above unchanged
+        f, t = data.x.shape[-2:]
+        for who in ("real", "fake"):
+            tw = torch.randint(0, m + 1, (b,), generator=gen)
+            fw = torch.randint(0, m + 1, (b,), generator=gen)
+            t0 = (torch.rand(b, generator=gen) * (t - tw + 1)).long()
+            f0 = (torch.rand(b, generator=gen) * (f - fw + 1)).long()
+            out[f"mask_{who}"] = torch.stack([t0, tw, f0, fw])  # spec_mask's arguments
+    return out
 
 
 def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
@@ -283,9 +297,12 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
     fam = run.settings.condition_family
     rf, ff = (x["real_family"], x["fake_family"]) if fam else (None, None)
     fake = run.G(x["z"], x["fake_pitch"], ff)
-    both = torch.cat(
-        [time_shift(x["real"], x["shift_real"]), time_shift(fake.detach(), x["shift_fake"])]
-    )
+
+    def augment(v: Tensor, who: str) -> Tensor:  # the same for D's and G's step
+        v = time_shift(v, x[f"shift_{who}"])
+        return spec_mask(v, *x[f"mask_{who}"]) if f"mask_{who}" in x else v
+
+    both = torch.cat([augment(x["real"], "real"), augment(fake.detach(), "fake")])
     labels_p = torch.cat([x["real_pitch"], x["fake_pitch"]])
     labels_f = torch.cat([rf, ff]) if fam else None
     logits = run.D(both, labels_p, labels_f)
@@ -297,7 +314,7 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
 
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
-    lg = g_loss(run.settings.loss, D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff))
+    lg = g_loss(run.settings.loss, D(augment(fake, "fake"), x["fake_pitch"], ff))
     if run.settings.mode_seeking > 0:
         lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
