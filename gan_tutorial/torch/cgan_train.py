@@ -101,7 +101,7 @@ class CGANSettings:
 
 _PROFILE_SETTINGS = {
     "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
-    # 2 CPU cores, 2 threads: 16-18 steps/s in the notebook on a quiet machine -> 7.5 to
+    # 2 CPU cores, 2 threads: 16-20 steps/s in the notebook on a quiet machine -> 6.8 to
     # 8.3 minutes; the guard stops training after 510 s on a slower or busy machine
     "laptop": CGANSettings(steps=8000, time_limit_s=510),
     "gpu": CGANSettings(
@@ -287,7 +287,8 @@ def lr_factor(settings: CGANSettings, step: int) -> float:
 
 def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
     """One D step on real + fake (one forward on both), one G step, one EMA update, at the
-    learning rates of step ``run.step`` (:func:`lr_factor`)."""
+    learning rates of step ``run.step`` (:func:`lr_factor`). D sees real and fake through
+    the step's time shifts (and masks, if drawn); G's step reuses the fake ones."""
     dev = next(run.generator.parameters()).device
     f = lr_factor(run.settings, run.step)
     for opt, lr in ((run.opt_g, run.settings.lr_g), (run.opt_d, run.settings.lr_d)):
