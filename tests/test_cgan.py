@@ -141,6 +141,78 @@ def test_latent_film_lets_z_steer_the_blocks():
     assert not torch.allclose(outs[True][0], outs[True][1])  # through the FiLM layers
 
 
+@pytest.mark.parametrize("size", [32, 64])
+def test_nearest_upsampling_generator(size):
+    G = cgan.CondGenerator(5, 2, latent_dim=8, size=size, base=4, upsample="nearest")
+    x = G(torch.randn(3, 8), torch.tensor([0, 1, 4]), torch.tensor([0, 1, 1]))
+    assert x.shape == (3, 1, size, size)
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules())
+    with pytest.raises(ValueError, match="upsample"):
+        cgan.CondGenerator(5, 2, latent_dim=8, size=32, base=4, upsample="bilinear")
+
+
+def test_flattened_discriminator_knows_where_a_feature_lies():
+    torch.manual_seed(0)
+    summed = cgan.CondDiscriminator(4, 2, size=32, base=4, spectral=False, pool="sum")
+    flat = cgan.CondDiscriminator(4, 2, size=32, base=4, spectral=False, pool="flatten")
+    flat.load_state_dict(
+        {k: v for k, v in summed.state_dict().items() if k.startswith(("convs", "final"))},
+        strict=False,
+    )
+    x = torch.randn(2, 1, 32, 32)
+    hs, hf = summed.features(x), flat.features(x)
+    assert hf.shape == (2, hs.shape[1] * 16)
+    # the same last map: summed over its 4 x 4 positions, or kept position by position
+    torch.testing.assert_close(hf.view(2, -1, 16).sum(dim=2), hs)
+    p, f = torch.tensor([0, 1]), torch.tensor([1, 0])
+    assert flat(x, p, f).shape == (2, 1)
+    assert not torch.allclose(flat(x, p, f), flat(x, (p + 1) % 4, f))
+    with pytest.raises(ValueError, match="pool"):
+        cgan.CondDiscriminator(4, 2, size=32, base=4, pool="max")
+
+
+def _pair_interaction(vec):
+    """``v(0,0) + v(1,1) - v(0,1) - v(1,0)`` for ``vec(pitch, family)``: 0 for a plain sum."""
+    t = torch.tensor
+    return vec(t([0]), t([0])) + vec(t([1]), t([1])) - vec(t([0]), t([1])) - vec(t([1]), t([0]))
+
+
+def test_joint_condition_starts_as_the_sum_then_learns_pairs():
+    torch.manual_seed(0)
+    G = cgan.CondGenerator(4, 2, latent_dim=8, size=32, base=4, joint=True)
+    D = cgan.CondDiscriminator(4, 2, size=32, base=4, joint=True)
+    h = torch.randn(1, D.linear.in_features)
+
+    def projection(p, f):  # D's label term for features h, with x fixed
+        e = D.embed_pitch(p) + D.embed_family(f)
+        return (e + D.joint(D.embed_pitch(p), D.embed_family(f))) @ h.T
+
+    for vec in (G.cond, projection):  # at the start: exactly the sum of two embeddings
+        torch.testing.assert_close(_pair_interaction(vec), torch.zeros_like(_pair_interaction(vec)))
+    with torch.no_grad():
+        for term in (G.cond.joint, D.joint):
+            torch.nn.init.normal_(term.out.weight, 0, 0.5)
+        for emb in (D.embed_pitch, D.embed_family):  # trained embeddings are not tiny
+            torch.nn.init.normal_(emb.weight, 0, 1.0)
+    for vec in (G.cond, projection):  # once trained, a pair can differ from the sum
+        assert _pair_interaction(vec).abs().max() > 1e-3
+    # and D's logit uses it: the same clip scores differently under the crossed labels
+    x = torch.randn(2, 1, 32, 32)
+    D.eval()
+    crossed = D(x, torch.tensor([0, 1]), torch.tensor([0, 1])) - D(
+        x, torch.tensor([0, 1]), torch.tensor([1, 0])
+    )
+    plain = cgan.CondDiscriminator(4, 2, size=32, base=4)
+    plain.load_state_dict(D.state_dict(), strict=False)
+    assert not torch.allclose(
+        crossed,
+        (
+            plain(x, torch.tensor([0, 1]), torch.tensor([0, 1]))
+            - plain(x, torch.tensor([0, 1]), torch.tensor([1, 0]))
+        ),
+    )
+
+
 def test_ema_warm_up_and_average():
     lin = torch.nn.Linear(2, 1, bias=False)
     torch.nn.init.zeros_(lin.weight)
@@ -318,3 +390,93 @@ def test_torch_spectrogram_matches_librosa_path():
     assert back.shape == (1, cfg.n_samples)
     # Griffin-Lim keeps the spectrogram: the log-mel of the result is close to the input
     assert np.abs(audio.spectrogram(back, cfg) - ref)[:, :, 2:-2].mean() < 0.5
+
+
+class _BandEvaluator:
+    """Duck-typed evaluator for Judge: 6 spectral-band energies, 25 pitch classes (MIDI
+    48-72) that it cannot tell apart."""
+
+    pitch_low = 48
+
+    def features(self, audio, sr):
+        spec = np.abs(np.fft.rfft(audio, axis=1))
+        return np.stack([b.mean(axis=1) for b in np.array_split(spec, 6, axis=1)], axis=1)
+
+    def probs(self, audio, sr):
+        return np.full((len(audio), 25), 1 / 25)
+
+
+def _tiny_notes():
+    """Sines: MIDI 60/64 x 2 families (family 1 adds an octave), one clip per pair plus
+    extra training clips, so each pair's pool is known."""
+    from gan_tutorial.data.builtin import NSynthLite
+
+    t = np.arange(16384) / 16000
+    rows = [(60, 0, "valid"), (64, 0, "test"), (60, 1, "test"), (64, 1, "valid")]
+    rows += [(p, f, "train") for p in (60, 64, 67) for f in (0, 1) for _ in range(3)]
+    hz = [440 * 2 ** ((p - 69) / 12) for p, _, _ in rows]
+    audio = np.stack(
+        [
+            0.3 * np.sin(2 * np.pi * h * t) + 0.2 * f * np.sin(4 * np.pi * h * t)
+            for h, (_, f, _) in zip(hz, rows, strict=True)
+        ]
+    ).astype(np.float32)
+    n = len(rows)
+    return NSynthLite(
+        audio=audio,
+        pitch=np.array([p for p, _, _ in rows]),
+        family=np.array([f for _, f, _ in rows]),
+        program=np.zeros(n, dtype=np.int64),
+        velocity=np.full(n, 80),
+        split=np.array([s for _, _, s in rows]),
+        family_names=("keyboard", "mallet"),
+    )
+
+
+def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
+    from gan_tutorial.evaluation import embed
+    from gan_tutorial.torch.cgan_eval import SAME_LABELS_ROW, Judge
+
+    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
+    train = notes.audio[notes.split == "train"]
+    held = notes.audio[notes.split != "train"]
+    judge = Judge(
+        ev,
+        embed(ev, train, 16000),
+        embed(ev, held, 16000),
+        embed(ev, held, 16000),
+        48,
+        16000,
+        notes,
+        cfg,
+    )
+    midi, fam = np.array([67, 60, 64, 67, 67]), ["keyboard", "mallet", "mallet", "mallet", "mallet"]
+    idx = judge.same_label_clips(midi, fam, seed=3)
+    np.testing.assert_array_equal(notes.pitch[idx], midi)  # every clip has its labels
+    np.testing.assert_array_equal(notes.family[idx], [0, 1, 1, 1, 1])
+    np.testing.assert_array_equal(judge.same_label_clips(midi, fam, seed=3), idx)  # seeded
+    draws = {int(judge.same_label_clips(midi[:1], fam[:1], seed=s)[0]) for s in range(30)}
+    assert len(draws) == 3  # 67/keyboard has no held-out clip: any of its 3 training clips
+    chosen = {int(judge.same_label_clips([60], ["mallet"], seed=s)[0]) for s in range(30)}
+    assert [notes.split[i] for i in chosen] == ["test"]  # a held-out clip where there is one
+    # the row's features: exactly those clips, through Griffin-Lim, embedded
+    audio = spectral.griffin_lim(spectral.log_spectrogram(notes.audio[idx], cfg), cfg, seed=3)
+    np.testing.assert_allclose(
+        judge.same_labels(midi, fam, seed=3).features, embed(ev, audio, 16000).features
+    )
+    with pytest.raises(ValueError, match="no real clip"):
+        judge.same_labels(np.array([62]), ["keyboard"])
+    with pytest.raises(ValueError, match="not one of"):
+        judge.same_labels(np.array([60]), ["flute"])
+    # compare() puts the row just before the generated one when families are given
+    rows = judge.compare(
+        "gen", held, np.array([60, 64, 60, 64]), ["keyboard", "keyboard", "mallet", "mallet"]
+    )
+    assert [r["name"] for r in rows] == [
+        "real held-out",
+        "held-out via Griffin-Lim",
+        SAME_LABELS_ROW,
+        "gen",
+    ]
+    assert [r["name"] for r in judge.compare("gen", held, None)][-1] == "gen"
+    assert len(judge.compare("gen", held, None)) == 3

@@ -35,29 +35,65 @@ __all__ = [
 LEAKY = 0.2
 
 
-class _Condition(nn.Module):
-    """Embeds ``(pitch, family)`` labels into one ``(B, dim)`` vector (sum of embeddings)."""
+class _JointTerm(nn.Module):
+    """``(e_pitch, e_family) (B, dim) each -> (B, dim)``: a small MLP of both embeddings.
 
-    def __init__(self, n_pitches: int, n_families: int, dim: int) -> None:
+    Added to ``e_pitch + e_family``, it lets a label's vector depend on the *pair* (how a
+    violin's timbre changes with pitch), which a plain sum cannot express. The last layer
+    starts at zero, so training starts from the sum.
+    """
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.hidden = nn.Linear(2 * dim, dim)
+        self.out = nn.Linear(dim, dim)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, e_pitch: Tensor, e_family: Tensor) -> Tensor:
+        h = F.leaky_relu(self.hidden(torch.cat([e_pitch, e_family], dim=1)), LEAKY)
+        return self.out(h)
+
+
+class _Condition(nn.Module):
+    """Embeds ``(pitch, family)`` labels into one ``(B, dim)`` vector: the sum of the two
+    embeddings, plus their :class:`_JointTerm` when ``joint=True``."""
+
+    def __init__(self, n_pitches: int, n_families: int, dim: int, joint: bool = False) -> None:
         super().__init__()
         self.pitch = nn.Embedding(n_pitches, dim)
         self.family = nn.Embedding(n_families, dim) if n_families > 0 else None
+        self.joint = _JointTerm(dim) if joint and n_families > 0 else None
 
     def forward(self, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         c = self.pitch(pitch)
         if self.family is not None:
             if family is None:
                 raise ValueError("this model is conditioned on family: pass family labels too")
-            c = c + self.family(family)
+            e_f = self.family(family)
+            c = c + e_f if self.joint is None else c + e_f + self.joint(c, e_f)
         return c
 
 
-class _FiLMBlock(nn.Module):
-    """ConvTranspose(k4, s2) -> LeakyReLU -> pixel norm -> condition's gain and bias."""
+def _upsample(cin: int, cout: int, mode: str) -> nn.Module:
+    """Double height and width: ``"transpose"`` (ConvTranspose k4 s2, DCGAN's) or
+    ``"nearest"`` (nearest-neighbour upsampling then a 3x3 conv, as GANSynth and ProGAN do:
+    no checkerboard pattern, about twice the arithmetic)."""
+    if mode == "transpose":
+        return nn.ConvTranspose2d(cin, cout, 4, 2, 1)
+    if mode == "nearest":
+        return nn.Sequential(
+            nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1)
+        )
+    raise ValueError(f"upsample must be 'transpose' or 'nearest', got {mode!r}")
 
-    def __init__(self, cin: int, cout: int, cond_dim: int) -> None:
+
+class _FiLMBlock(nn.Module):
+    """Upsample x2 -> LeakyReLU -> pixel norm -> condition's gain and bias."""
+
+    def __init__(self, cin: int, cout: int, cond_dim: int, upsample: str = "transpose") -> None:
         super().__init__()
-        self.up = nn.ConvTranspose2d(cin, cout, 4, 2, 1)
+        self.up = _upsample(cin, cout, upsample)
         self.film = nn.Linear(cond_dim, 2 * cout)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
@@ -87,6 +123,8 @@ class CondGenerator(nn.Module):
         base: int = 24,
         cond_dim: int = 64,
         latent_film: bool = False,
+        upsample: str = "transpose",
+        joint: bool = False,
     ) -> None:
         super().__init__()
         steps = {32: 3, 64: 4, 128: 5}.get(size)
@@ -95,10 +133,12 @@ class CondGenerator(nn.Module):
         chans = [base * 2 ** (steps - 1 - i) for i in range(steps)]  # e.g. 192, 96, 48, 24
         self.latent_dim, self.size = latent_dim, size
         self.n_pitches, self.n_families = n_pitches, n_families
-        self.cond = _Condition(n_pitches, n_families, cond_dim)
+        self.cond = _Condition(n_pitches, n_families, cond_dim, joint)
         self.fc = nn.Linear(latent_dim + cond_dim, 4 * 4 * chans[0])
-        self.blocks = nn.ModuleList(_FiLMBlock(a, b, cond_dim) for a, b in pairwise(chans))
-        self.out = nn.ConvTranspose2d(chans[-1], 1, 4, 2, 1)
+        self.blocks = nn.ModuleList(
+            _FiLMBlock(a, b, cond_dim, upsample) for a, b in pairwise(chans)
+        )
+        self.out = _upsample(chans[-1], 1, upsample)
         self.c0 = chans[0]
         # z also steers every block's gain and bias (as a style vector does in StyleGAN)
         self.z_film = nn.Linear(latent_dim, cond_dim) if latent_film else None
@@ -148,30 +188,41 @@ class CondDiscriminator(nn.Module):
         base: int = 24,
         mbstd_group: int = 4,
         spectral: bool = True,
+        pool: str = "sum",
+        joint: bool = False,
     ) -> None:
         super().__init__()
+        if pool not in ("sum", "flatten"):
+            raise ValueError(f"pool must be 'sum' or 'flatten', got {pool!r}")
         steps = {32: 3, 64: 4, 128: 5}[size]
         chans = [1] + [base * 2**i for i in range(steps)]  # 1, 24, 48, 96, 192
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in pairwise(chans))
         self.mbstd_group = mbstd_group
         top = chans[-1]
         self.final = nn.Conv2d(top + (1 if mbstd_group else 0), top, 3, 1, 1)
-        self.linear = nn.Linear(top, 1)
-        self.embed_pitch = nn.Embedding(n_pitches, top)
-        self.embed_family = nn.Embedding(n_families, top) if n_families > 0 else None
+        self.pool = pool
+        dim = top if pool == "sum" else top * 16  # the last map is 4 x 4
+        self.linear = nn.Linear(dim, 1)
+        self.embed_pitch = nn.Embedding(n_pitches, dim)
+        self.embed_family = nn.Embedding(n_families, dim) if n_families > 0 else None
         for emb in (self.embed_pitch, self.embed_family):
             if emb is not None:
                 nn.init.normal_(emb.weight, 0.0, 0.02)
         if spectral:
             apply_spectral_norm(self)
+        # the label MLP, like the embeddings, stays outside spectral norm (it starts at 0)
+        self.joint = _JointTerm(dim) if joint and n_families > 0 else None
 
     def features(self, x: Tensor) -> Tensor:
-        """``(B, 1, size, size) -> (B, C)``: the sum over positions of the last feature map."""
+        """``(B, 1, size, size) -> (B, C)``: the last 4 x 4 feature map summed over positions
+        (``pool="sum"``), or flattened, ``(B, 16 C)``, so that D knows at which mel band and
+        time each feature lies (``pool="flatten"``)."""
         for conv in self.convs:
             x = F.leaky_relu(conv(x), LEAKY)
         if self.mbstd_group:
             x = minibatch_std(x, self.mbstd_group)
-        return F.leaky_relu(self.final(x), LEAKY).sum(dim=(2, 3))
+        h = F.leaky_relu(self.final(x), LEAKY)
+        return h.sum(dim=(2, 3)) if self.pool == "sum" else h.flatten(1)
 
     def forward(self, x: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         h = self.features(x)
@@ -179,7 +230,8 @@ class CondDiscriminator(nn.Module):
         if self.embed_family is not None:
             if family is None:
                 raise ValueError("this model is conditioned on family: pass family labels too")
-            proj = proj + self.embed_family(family)
+            e_f = self.embed_family(family)
+            proj = proj + e_f if self.joint is None else proj + e_f + self.joint(proj, e_f)
         return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
 
 

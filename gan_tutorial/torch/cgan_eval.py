@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # scipy (via metrics) stays out of the training CLI's imports
     from ..evaluation import Embedded
 
 __all__ = [
+    "SAME_LABELS_ROW",
     "Judge",
     "evaluate_sample_file",
     "generate",
@@ -131,6 +132,8 @@ class Judge:
     ``real``: the training split (the reference every row is measured against);
     ``held_out`` / ``held_out_gl``: valid + test clips as they are and through
     Griffin-Lim, the best a generator / a spectrogram generator can hope for.
+    ``notes`` (all splits) and ``spec_config`` let :meth:`same_labels` build that
+    Griffin-Lim floor again for any other set of labels.
     """
 
     evaluator: Any
@@ -139,6 +142,8 @@ class Judge:
     held_out_gl: Embedded
     pitch_low: int
     sr: int
+    notes: Any = None
+    spec_config: SpecConfig | None = None
 
     @classmethod
     def build(cls, notes: Any, spec_config: SpecConfig, evaluator: Any = None) -> Judge:
@@ -159,12 +164,51 @@ class Judge:
             embed(ev, held_gl, sr),
             int(ev.pitch_low),
             sr,
+            notes,
+            spec_config,
         )
 
     def embed(self, audio: np.ndarray, sr: int | None = None) -> Embedded:
         from ..evaluation import embed
 
         return embed(self.evaluator, audio, sr or self.sr)
+
+    def same_label_clips(self, midi: Any, family: Any, seed: int = 0) -> np.ndarray:
+        """Indices into ``notes``: for each requested MIDI pitch and family name (``(n,)``
+        each) one real clip with those labels, drawn at random (seeded, any velocity) from
+        the held-out clips (valid + test) of that pair, or from its training clips where the
+        pair has none held out."""
+        if self.notes is None:
+            raise ValueError("this Judge has no notes: build it with Judge.build(notes, ...)")
+        notes, names = self.notes, [str(f) for f in self.notes.family_names]
+        rng = np.random.default_rng(seed)
+        held = np.isin(notes.split, ["valid", "test"])
+        idx = []
+        for m, f in zip(np.asarray(midi), list(family), strict=True):
+            if str(f) not in names:
+                raise ValueError(f"family {f!r} is not one of the data's families {names}")
+            pair = (notes.pitch == int(m)) & (notes.family == names.index(str(f)))
+            pool = np.flatnonzero(pair & held)
+            pool = pool if len(pool) else np.flatnonzero(pair)
+            if len(pool) == 0:
+                raise ValueError(f"no real clip has MIDI pitch {int(m)} and family {f!r}")
+            idx.append(int(rng.choice(pool)))
+        return np.array(idx, dtype=np.int64)
+
+    def same_labels(self, midi: Any, family: Any, seed: int = 0) -> Embedded:
+        """Real notes through Griffin-Lim at the requested labels (:meth:`same_label_clips`),
+        embedded.
+
+        Precision and recall depend on *which* labels a set of clips has, so this is the
+        floor to set a generated set against: a generator that rendered real notes
+        exactly at these labels would score it.
+        """
+        from .spectral import log_spectrogram
+
+        if self.spec_config is None:
+            raise ValueError("this Judge has no spec_config: build it with Judge.build(notes, cfg)")
+        idx, cfg = self.same_label_clips(midi, family, seed), self.spec_config
+        return self.embed(griffin_lim(log_spectrogram(self.notes.audio[idx], cfg), cfg, seed=seed))
 
     def row(
         self, name: str, emb: Embedded, midi: np.ndarray | None = None, n: int | None = None
@@ -184,15 +228,27 @@ class Judge:
             )
         return row
 
-    def compare(self, name: str, audio: np.ndarray, midi: np.ndarray) -> list[dict[str, Any]]:
-        """Rows for the generated clips and for both held-out sets, all at equal n."""
+    def compare(
+        self, name: str, audio: np.ndarray, midi: np.ndarray | None, family: Any = None
+    ) -> list[dict[str, Any]]:
+        """Rows for the generated clips and for both held-out sets, all at equal n.
+
+        With ``family`` (a name per clip) and ``midi``, a row of real notes through
+        Griffin-Lim at the same labels (:meth:`same_labels`) comes before the last row.
+        """
         n = min(len(audio), len(self.held_out))
         gen = self.embed(audio[:n])
-        return [
+        rows = [
             self.row("real held-out", self.held_out, n=n),
             self.row("held-out via Griffin-Lim", self.held_out_gl, n=n),
-            self.row(name, gen, midi, n=n),
         ]
+        if family is not None and midi is not None:
+            floor = self.same_labels(np.asarray(midi)[:n], list(family)[:n])
+            rows.append(self.row(SAME_LABELS_ROW, floor, n=n))
+        return [*rows, self.row(name, gen, midi, n=n)]
+
+
+SAME_LABELS_ROW = "real via Griffin-Lim, same labels"
 
 
 def targets(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float, bool]]:
@@ -225,9 +281,20 @@ def evaluate_sample_file(
         notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
         judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]))
     midi = np.asarray(s.meta.get("pitch", []), dtype=np.int64)
-    rows = judge.compare(s.meta.get("model", "generated"), evaluation.sample_audio(s), midi)
+    family = s.meta.get("family")
+    if family is None or any(f is None for f in family) or judge.notes is None:
+        family = None  # a pitch-only model (or a judge without notes): no same-label row
+    rows = judge.compare(s.meta.get("model", "generated"), evaluation.sample_audio(s), midi, family)
     print(evaluation.format_table(rows))
     for k, (v, t, ok) in targets(rows).items():
         sign = "<=" if "FID" in k else ">="
         print(f"{k:22s} {v:6.3f}  target {sign} {t}  {'met' if ok else 'NOT met'}")
+    same = [r for r in rows if r["name"] == SAME_LABELS_ROW]
+    if same:
+        g, f = rows[-1], same[0]
+        print(
+            f"against real notes via Griffin-Lim at the same labels: precision "
+            f"{g['precision']:.3f} / {f['precision']:.3f}, recall {g['recall']:.3f} / "
+            f"{f['recall']:.3f}"
+        )
     return rows

@@ -33,7 +33,7 @@ from ..training import LossHistory, check_finite
 from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, spec_mask, time_shift
 from .losses import d_loss, g_loss
 from .training import read_checkpoint
-from .tricks import make_optimizers, set_requires_grad
+from .tricks import make_optimizers, mode_seeking_term, set_requires_grad
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -93,6 +93,9 @@ class CGANSettings:
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
     max_mask: int = 0  # widest random time and mel-bin mask on real and fake (0 = none)
     latent_film: bool = False  # z also sets the generator's per-block gains and biases
+    g_upsample: str = "transpose"  # or "nearest": upsample + 3x3 conv in the generator
+    d_pool: str = "sum"  # or "flatten": D's last 4x4 map flattened, not summed
+    joint_condition: bool = False  # G's condition and D's projection see pitch x family
     time_limit_s: float = 0.0  # wall-clock guard for training (0 = none)
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,10 +196,24 @@ def build_run(
     torch.manual_seed(seed)
     nf = n_families if settings.condition_family else 0
     G = CondGenerator(
-        n_pitches, nf, settings.latent_dim, size, settings.base_g, latent_film=settings.latent_film
+        n_pitches,
+        nf,
+        settings.latent_dim,
+        size,
+        settings.base_g,
+        latent_film=settings.latent_film,
+        upsample=settings.g_upsample,
+        joint=settings.joint_condition,
     )
     D = CondDiscriminator(
-        n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
+        n_pitches,
+        nf,
+        size,
+        settings.base_d,
+        settings.mbstd_group,
+        settings.spectral_norm,
+        pool=settings.d_pool,
+        joint=settings.joint_condition,
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
     ema = GeneratorEMA(G, settings.ema_decay if settings.ema_decay > 0 else 0.0)
@@ -260,18 +277,6 @@ def batch_inputs(
             f0 = (torch.rand(b, generator=gen) * (f - fw + 1)).long()
             out[f"mask_{who}"] = torch.stack([t0, tw, f0, fw])  # spec_mask's arguments
     return out
-
-
-def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
-    """Mao et al. (2019): ``1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)`` over
-    consecutive pairs ``(0, 1), (2, 3), ...`` of one batch (same condition, two z).
-
-    Small when two noise vectors give clearly different clips: adding it to G's loss
-    stops a conditional generator from ignoring z.
-    """
-    dx = (fake[0::2] - fake[1::2]).abs().flatten(1).mean(dim=1)
-    dz = (z[0::2] - z[1::2]).abs().mean(dim=1)
-    return 1.0 / ((dx / dz).mean() + eps)
 
 
 def lr_factor(settings: CGANSettings, step: int) -> float:

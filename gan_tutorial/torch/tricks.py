@@ -1,5 +1,5 @@
 """PyTorch stability tricks: weight clipping, spectral norm, EMA of the generator,
-``requires_grad`` toggling and optimiser construction."""
+``requires_grad`` toggling, optimiser construction and the mode-seeking term."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import copy
 from collections.abc import Iterable
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-__all__ = ["EMA", "apply_spectral_norm", "make_optimizers", "set_requires_grad", "weight_clip_"]
+__all__ = [
+    "EMA",
+    "apply_spectral_norm",
+    "make_optimizers",
+    "mode_seeking_term",
+    "set_requires_grad",
+    "weight_clip_",
+]
 
 _SN_TYPES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d)
 
@@ -106,3 +113,15 @@ class EMA:
     def __call__(self, *args, **kwargs):
         """Run the averaged model (in eval mode)."""
         return self.module(*args, **kwargs)
+
+
+def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
+    """Mao et al. (2019): ``1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)`` over
+    consecutive pairs ``(0, 1), (2, 3), ...`` of one batch (same condition, two z).
+
+    Small when two noise vectors give clearly different clips: adding it to G's loss
+    stops a conditional generator from ignoring z.
+    """
+    dx = (fake[0::2] - fake[1::2]).abs().flatten(1).mean(dim=1)
+    dz = (z[0::2] - z[1::2]).abs().mean(dim=1)
+    return 1.0 / ((dx / dz).mean() + eps)
