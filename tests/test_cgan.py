@@ -456,9 +456,10 @@ def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
     assert [notes.split[i] for i in chosen] == ["test"]  # a held-out clip where there is one
     # the row's features: exactly those clips, through Griffin-Lim, embedded
     audio = spectral.griffin_lim(spectral.log_spectrogram(notes.audio[idx], cfg), cfg, seed=3)
-    np.testing.assert_allclose(
-        judge.same_labels(midi, fam, seed=3).features, embed(ev, audio, 16000).features
-    )
+    first = judge.same_labels(midi, fam, seed=3)
+    np.testing.assert_allclose(first.features, embed(ev, audio, 16000).features)
+    assert judge.same_labels(midi, fam, seed=3) is first  # kept, not rebuilt
+    assert judge.same_labels(midi, fam, seed=4) is not first
     with pytest.raises(ValueError, match="no real clip"):
         judge.same_labels(np.array([62]), ["keyboard"])
     with pytest.raises(ValueError, match="not one of"):

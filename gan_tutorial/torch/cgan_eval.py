@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +144,7 @@ class Judge:
     sr: int
     notes: Any = None
     spec_config: SpecConfig | None = None
+    _floors: dict[tuple, Embedded] = field(default_factory=dict, repr=False)  # same_labels
 
     @classmethod
     def build(cls, notes: Any, spec_config: SpecConfig, evaluator: Any = None) -> Judge:
@@ -201,14 +202,18 @@ class Judge:
 
         Precision and recall depend on *which* labels a set of clips has, so this is the
         floor to set a generated set against: a generator that rendered real notes
-        exactly at these labels would score it.
+        exactly at these labels would score it. Kept per set of labels and seed.
         """
         from .spectral import log_spectrogram
 
         if self.spec_config is None:
             raise ValueError("this Judge has no spec_config: build it with Judge.build(notes, cfg)")
-        idx, cfg = self.same_label_clips(midi, family, seed), self.spec_config
-        return self.embed(griffin_lim(log_spectrogram(self.notes.audio[idx], cfg), cfg, seed=seed))
+        key = (tuple(int(m) for m in np.asarray(midi)), tuple(str(f) for f in family), seed)
+        if key not in self._floors:  # computed once per set of labels
+            idx, cfg = self.same_label_clips(midi, family, seed), self.spec_config
+            audio = griffin_lim(log_spectrogram(self.notes.audio[idx], cfg), cfg, seed=seed)
+            self._floors[key] = self.embed(audio)
+        return self._floors[key]
 
     def row(
         self, name: str, emb: Embedded, midi: np.ndarray | None = None, n: int | None = None
