@@ -530,3 +530,11 @@ def test_pitch_summary_and_table():
     assert "tones" in table
     assert "66.7%" in table
     assert "100.0%" in table
+
+
+def test_knn_radii_are_the_kth_nearest_other_row() -> None:
+    x = np.random.default_rng(0).standard_normal((40, 3))
+    d = np.linalg.norm(x[:, None] - x[None], axis=2)
+    expected = np.sort(d, axis=1)[:, 3]  # column 0 is the row itself
+    np.testing.assert_allclose(M.knn_radii(x, k=3), expected)
+    np.testing.assert_allclose(M.knn_radii(x, k=3, chunk=7), expected)  # chunked the same

@@ -24,7 +24,7 @@ Every function takes feature arrays as ``(N, d)`` (N samples, d features) and au
 ``(N, T)`` float arrays in [-1, 1] at sample rate ``sr`` in Hz.
 """
 
-from .coverage import ndb, precision_recall
+from .coverage import knn_radii, ndb, precision_recall
 from .distribution import (
     fid_from_features,
     fid_infinity,
@@ -73,6 +73,7 @@ __all__ = [
     "inception_score",
     "js_divergence",
     "kernel_inception_distance",
+    "knn_radii",
     "load_ratings",
     "ndb",
     "pitch_accuracy",

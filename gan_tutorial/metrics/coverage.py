@@ -12,7 +12,7 @@ from scipy.spatial.distance import cdist
 from ..seeding import RngLike, as_generator
 from ._checks import _pair
 
-__all__ = ["ndb", "precision_recall"]
+__all__ = ["knn_radii", "ndb", "precision_recall"]
 
 
 def _inside_any_ball(
@@ -26,8 +26,11 @@ def _inside_any_ball(
     return inside
 
 
-def _knn_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
-    """Distance from each row of ``x`` to its k-th nearest other row, ``(N,)``."""
+def knn_radii(x: Any, k: int = 3, chunk: int | None = None) -> np.ndarray:
+    """Distance from each row of ``(N, d)`` features ``x`` to its k-th nearest other row,
+    ``(N,)``: the radius of each sample's ball in :func:`precision_recall`."""
+    x = np.asarray(x, dtype=np.float64)
+    chunk = chunk or max(1, int(4e6 // max(1, x.shape[0])))
     radii = np.empty(x.shape[0])
     for start in range(0, x.shape[0], chunk):
         dist = cdist(x[start : start + chunk], x)
@@ -54,8 +57,8 @@ def precision_recall(real: Any, fake: Any, k: int = 3) -> tuple[float, float]:
             f"N_fake={f.shape[0]}. Use a smaller k or more samples."
         )
     chunk = max(1, int(4e6 // max(r.shape[0], f.shape[0])))
-    r_radii = _knn_radii(r, int(k), chunk)
-    f_radii = _knn_radii(f, int(k), chunk)
+    r_radii = knn_radii(r, int(k), chunk)
+    f_radii = knn_radii(f, int(k), chunk)
     precision = float(_inside_any_ball(f, r, r_radii, chunk).mean())
     recall = float(_inside_any_ball(r, f, f_radii, chunk).mean())
     return precision, recall
