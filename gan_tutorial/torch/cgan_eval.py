@@ -2,8 +2,9 @@
 
 * :func:`sample_labels` / :func:`generate`: labelled spectrograms from a generator;
 * :func:`make_samples` / :func:`save_cgan_samples`: clips (Griffin-Lim via
-  :mod:`.spectral`) saved in the course's sample format with their labels in the metadata
-  (what the notebook and the CLI both write);
+  :mod:`.spectral`, matching the mel spectrogram: ``VOCODER``) saved in the course's
+  sample format with their labels in the metadata (what the notebook and the CLI both
+  write);
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
   precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
   real held-out and held-out-via-Griffin-Lim rows at equal n.
@@ -29,7 +30,9 @@ if TYPE_CHECKING:  # scipy (via metrics) stays out of the training CLI's imports
     from ..evaluation import Embedded
 
 __all__ = [
+    "N_ITER",
     "SAME_LABELS_ROW",
+    "VOCODER",
     "Judge",
     "evaluate_sample_file",
     "generate",
@@ -37,6 +40,10 @@ __all__ = [
     "sample_labels",
     "save_cgan_samples",
 ]
+
+
+VOCODER = "mel"  # griffin_lim(match=...): what the clips' audio must keep, the mel spectrogram
+N_ITER = 50  # its rounds: 50 mel-matching rounds cost about what 32 rounds of "pinv" did
 
 
 def sample_labels(
@@ -84,12 +91,16 @@ def make_samples(
     spec_config: SpecConfig,
     n: int,
     seed: int = 0,
-    n_iter: int = 32,
+    n_iter: int = N_ITER,
+    match: str = VOCODER,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``."""
+    """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``.
+
+    ``n_iter`` and ``match``: the vocoder, :func:`.spectral.griffin_lim`."""
     pitch, family = sample_labels(n, G.n_pitches, G.n_families, seed)
     specs = normalizer.inverse(generate(G, pitch, family, seed=seed + 1))
-    return specs, griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed), pitch, family
+    audio = griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed, match=match)
+    return specs, audio, pitch, family
 
 
 def save_cgan_samples(
@@ -102,14 +113,15 @@ def save_cgan_samples(
     n: int = 200,
     seed: int = 0,
     meta: dict[str, Any] | None = None,
-    n_iter: int = 32,
+    n_iter: int = N_ITER,
+    match: str = VOCODER,
 ) -> Path:
     """Make ``n`` clips and save them with :func:`gan_tutorial.samples.save_samples`.
 
     The metadata carries each clip's requested MIDI ``pitch`` and instrument ``family``
     (name; ``null`` for a pitch-only model) and ``conditioned_on``.
     """
-    specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed, n_iter)
+    specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed, n_iter, match)
     fam = [family_names[i] for i in f] if G.n_families else [None] * n
     info = {
         "framework": "torch",
@@ -120,6 +132,7 @@ def save_cgan_samples(
         "family": fam,
         "conditioned_on": ["pitch", "family"] if G.n_families else ["pitch"],
         "griffin_lim_iterations": n_iter,
+        "griffin_lim_match": match,
         **(meta or {}),
     }
     return save_samples(path, specs, audio, spec_config.sr, info)
@@ -133,7 +146,8 @@ class Judge:
     ``held_out`` / ``held_out_gl``: valid + test clips as they are and through
     Griffin-Lim, the best a generator / a spectrogram generator can hope for.
     ``notes`` (all splits) and ``spec_config`` let :meth:`same_labels` build that
-    Griffin-Lim floor again for any other set of labels.
+    Griffin-Lim floor again for any other set of labels; ``n_iter`` and ``match`` are
+    the Griffin-Lim of both floors (:func:`.spectral.griffin_lim`), the generated clips'.
     """
 
     evaluator: Any
@@ -144,10 +158,19 @@ class Judge:
     sr: int
     notes: Any = None
     spec_config: SpecConfig | None = None
+    n_iter: int = N_ITER
+    match: str = VOCODER
     _floors: dict[tuple, Embedded] = field(default_factory=dict, repr=False)  # same_labels
 
     @classmethod
-    def build(cls, notes: Any, spec_config: SpecConfig, evaluator: Any = None) -> Judge:
+    def build(
+        cls,
+        notes: Any,
+        spec_config: SpecConfig,
+        evaluator: Any = None,
+        n_iter: int = N_ITER,
+        match: str = VOCODER,
+    ) -> Judge:
         """From an ``NSynthLite`` dataset (its train split and its valid + test splits)."""
         from ..evaluation import embed
         from .classifier import AudioEvaluator
@@ -156,7 +179,9 @@ class Judge:
         ev = evaluator or AudioEvaluator.load()
         train = notes.audio[notes.split == "train"]
         held = notes.audio[np.isin(notes.split, ["valid", "test"])]
-        held_gl = griffin_lim(log_spectrogram(held, spec_config), spec_config)
+        held_gl = griffin_lim(
+            log_spectrogram(held, spec_config), spec_config, n_iter=n_iter, match=match
+        )
         sr = int(notes.sr)
         return cls(
             ev,
@@ -167,6 +192,8 @@ class Judge:
             sr,
             notes,
             spec_config,
+            n_iter,
+            match,
         )
 
     def embed(self, audio: np.ndarray, sr: int | None = None) -> Embedded:
@@ -211,7 +238,8 @@ class Judge:
         key = (tuple(int(m) for m in np.asarray(midi)), tuple(str(f) for f in family), seed)
         if key not in self._floors:  # computed once per set of labels
             idx, cfg = self.same_label_clips(midi, family, seed), self.spec_config
-            audio = griffin_lim(log_spectrogram(self.notes.audio[idx], cfg), cfg, seed=seed)
+            spec = log_spectrogram(self.notes.audio[idx], cfg)
+            audio = griffin_lim(spec, cfg, n_iter=self.n_iter, seed=seed, match=self.match)
             self._floors[key] = self.embed(audio)
         return self._floors[key]
 
@@ -280,11 +308,21 @@ def evaluate_sample_file(
     from .. import evaluation
 
     s = load_samples(path)
+    vocoder = {  # files from before the "mel" vocoder say nothing and used "pinv"
+        "n_iter": int(s.meta.get("griffin_lim_iterations", 32)),
+        "match": str(s.meta.get("griffin_lim_match", "pinv")),
+    }
     if judge is None:
         from .. import config, data
 
         notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
-        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]))
+        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]), **vocoder)
+    elif (judge.n_iter, judge.match) != (vocoder["n_iter"], vocoder["match"]):
+        warnings.warn(
+            f"{path}: its clips went through griffin_lim({vocoder}), the judge's floors through "
+            f"n_iter={judge.n_iter}, match={judge.match!r}; the floor rows are not like for like.",
+            stacklevel=2,
+        )
     midi = np.asarray(s.meta.get("pitch", []), dtype=np.int64)
     family = s.meta.get("family")
     if family is None or any(f is None for f in family) or judge.notes is None:

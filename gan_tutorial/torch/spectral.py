@@ -68,6 +68,12 @@ def _stft(y: torch.Tensor, cfg: SpecConfig) -> torch.Tensor:
     )
 
 
+def _istft(spec: torch.Tensor, cfg: SpecConfig) -> torch.Tensor:
+    """Inverse of :func:`_stft`: ``(N, freq, frames + 1)`` complex -> ``(N, n_samples)``."""
+    window = _window(cfg, spec.device)
+    return torch.istft(spec, cfg.n_fft, cfg.hop, window=window, center=True, length=cfg.n_samples)
+
+
 def log_spectrogram(audio: np.ndarray | torch.Tensor, cfg: SpecConfig) -> np.ndarray:
     """``(N, T)`` audio -> ``(N, F, frames)`` float32 log-mel (or log-STFT) features."""
     y = torch.as_tensor(np.asarray(audio, dtype=np.float32))
@@ -98,14 +104,34 @@ def spectrogram_arrays(
 
 @torch.no_grad()
 def griffin_lim(
-    spec: np.ndarray, cfg: SpecConfig, *, n_iter: int = 32, seed: int = 0, momentum: float = 0.99
+    spec: np.ndarray,
+    cfg: SpecConfig,
+    *,
+    n_iter: int = 32,
+    seed: int = 0,
+    momentum: float = 0.99,
+    match: str = "pinv",
 ) -> np.ndarray:
-    """``(N, F, frames)`` log features -> ``(N, n_samples)`` float32 audio (fast Griffin-Lim).
+    """``(N, F, frames)`` log features -> ``(N, n_samples)`` float32 audio (Griffin-Lim).
 
-    Mel magnitudes go back to linear frequency with the filterbank's pseudo-inverse;
-    phases start random (seeded) and are refined ``n_iter`` times with momentum
-    (Perraudin et al. 2013), as ``librosa.griffinlim`` does.
+    Mel magnitudes go back to linear frequency with the filterbank's pseudo-inverse and
+    phases start random (seeded). Then ``n_iter`` rounds, each an inverse STFT and an
+    STFT, pull the audio towards a magnitude target:
+
+    * ``match="pinv"``: the pseudo-inverse's linear magnitude, with momentum (fast
+      Griffin-Lim, Perraudin et al. 2013), as ``librosa.griffinlim`` does. That smooth
+      linear magnitude is an invention, and matching it does not give the mel spectrogram
+      back: the result's log-mel misses the input's, and noise fills the quiet bins.
+    * ``match="mel"``: the mel spectrogram itself. Each round scales every frequency
+      bin of the current STFT by the filterbank-weighted ratio of target to current mel
+      magnitude, so each band gets the target energy and keeps the fine structure (the
+      harmonics) the audio has. Mel spectrograms only; an STFT spectrogram is matched
+      as ``"pinv"``, since its linear magnitude is exact.
     """
+    if match not in ("pinv", "mel"):
+        raise ValueError(f"match must be 'pinv' or 'mel', got {match!r}.")
+    if n_iter < 0:
+        raise ValueError(f"n_iter must be >= 0, got {n_iter}.")
     mag = np.maximum(np.exp(np.asarray(spec, dtype=np.float32)) - LOG_EPS, 0.0)
     if mag.ndim == 2:
         mag = mag[None]
@@ -119,15 +145,28 @@ def griffin_lim(
     gen = torch.Generator().manual_seed(int(seed))
     angles = torch.exp(2j * np.pi * torch.rand(s.shape, generator=gen, dtype=torch.float64))
     angles = angles.to(torch.complex64)
-    window = _window(cfg)
-
-    def istft(x: torch.Tensor) -> torch.Tensor:
-        return torch.istft(x, cfg.n_fft, cfg.hop, window=window, center=True, length=cfg.n_samples)
-
+    if match == "mel" and cfg.kind == "mel":
+        return _match_mel(_istft(s * angles, cfg), torch.from_numpy(mag), cfg, n_iter).numpy()
     rebuilt = torch.zeros_like(angles)
     for _ in range(n_iter):
         previous = rebuilt
-        rebuilt = _stft(istft(s * angles), cfg)
+        rebuilt = _stft(_istft(s * angles, cfg), cfg)
         angles = rebuilt - (momentum / (1 + momentum)) * previous
         angles = angles / (angles.abs() + 1e-16)
-    return istft(s * angles).numpy().astype(np.float32)
+    return _istft(s * angles, cfg).numpy().astype(np.float32)
+
+
+def _match_mel(
+    audio: torch.Tensor, mel: torch.Tensor, cfg: SpecConfig, rounds: int
+) -> torch.Tensor:
+    """``rounds`` mel-matching rounds on ``(N, n_samples)`` audio towards the mel
+    magnitudes ``(N, n_mels, frames)`` (``match="mel"`` of :func:`griffin_lim`)."""
+    fb = torch.from_numpy(mel_filterbank(cfg))
+    weight = fb.sum(0)[None, :, None].clamp_min(1e-8)  # (1, freq, 1): each bin's total weight
+    for _ in range(rounds):
+        spec = _stft(audio, cfg)
+        current = torch.einsum("mf,nft->nmt", fb, spec.abs()[..., : cfg.n_frames])
+        gain = torch.einsum("mf,nmt->nft", fb, mel / (current + LOG_EPS)) / weight
+        gain = torch.cat([gain, gain[..., -1:]], dim=-1)  # the centred STFT's extra frame
+        audio = _istft(spec * gain, cfg)
+    return audio
