@@ -529,3 +529,37 @@ def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
     ]
     assert [r["name"] for r in judge.compare("gen", held, None)][-1] == "gen"
     assert len(judge.compare("gen", held, None)) == 3
+
+
+def test_evaluate_sample_file_warns_when_the_judge_used_another_vocoder(tmp_path):
+    import warnings
+
+    from gan_tutorial.evaluation import embed
+    from gan_tutorial.samples import save_samples
+    from gan_tutorial.torch.cgan_eval import Judge, evaluate_sample_file
+
+    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
+    train, held = notes.audio[notes.split == "train"], notes.audio[notes.split != "train"]
+    emb = [embed(ev, a, 16000) for a in (train, held, held)]
+    judge = Judge(ev, *emb, 48, 16000, notes, cfg, n_iter=2, match="pinv")
+    meta = {
+        "model": "cgan",
+        "pitch": [60, 64, 60, 64],
+        "family": ["keyboard", "keyboard", "mallet", "mallet"],
+        "griffin_lim_iterations": 2,
+        "spec_config": cfg.as_dict(),
+    }
+    specs = spectral.log_spectrogram(held, cfg)
+    same = save_samples(
+        tmp_path / "same", specs, held, 16000, {**meta, "griffin_lim_match": "pinv"}
+    )
+    other = save_samples(
+        tmp_path / "other", specs, held, 16000, {**meta, "griffin_lim_match": "mel"}
+    )
+    with pytest.warns(UserWarning, match="not like for like"):
+        evaluate_sample_file(other, judge=judge)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = evaluate_sample_file(same, judge=judge)
+    assert not [w for w in caught if "like for like" in str(w.message)]
+    assert rows[-1]["name"] == "cgan"

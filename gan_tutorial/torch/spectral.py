@@ -5,8 +5,9 @@ The same features and inversion as :func:`gan_tutorial.audio.spectrogram` and
 Slaney mel filterbank, natural log of magnitude + ``LOG_EPS``; pseudo-inverse of the
 filterbank, then Griffin-Lim with momentum 0.99), written with ``torch.stft`` so that
 a machine with only torch + numpy can train from the data cache and write sample files.
-Tests check agreement with the librosa versions. Arrays are ``(N, T)`` audio at
-``cfg.sr`` Hz and ``(N, F, frames)`` log spectrograms.
+Tests check agreement with the librosa versions. :func:`griffin_lim` can also match the
+mel spectrogram itself (``match="mel"``), which the librosa path cannot. Arrays are
+``(N, T)`` audio at ``cfg.sr`` Hz and ``(N, F, frames)`` log spectrograms.
 """
 
 from __future__ import annotations
