@@ -55,6 +55,12 @@ class _JointTerm(nn.Module):
         return self.out(h)
 
 
+def _label_vector(e_pitch: Tensor, e_family: Tensor, joint: _JointTerm | None) -> Tensor:
+    """``(B, dim)``: the sum of the two label embeddings, plus their joint term if any."""
+    e = e_pitch + e_family
+    return e if joint is None else e + joint(e_pitch, e_family)
+
+
 class _Condition(nn.Module):
     """Embeds ``(pitch, family)`` labels into one ``(B, dim)`` vector: the sum of the two
     embeddings, plus their :class:`_JointTerm` when ``joint=True``."""
@@ -70,8 +76,7 @@ class _Condition(nn.Module):
         if self.family is not None:
             if family is None:
                 raise ValueError("this model is conditioned on family: pass family labels too")
-            e_f = self.family(family)
-            c = c + e_f if self.joint is None else c + e_f + self.joint(c, e_f)
+            c = _label_vector(c, self.family(family), self.joint)
         return c
 
 
@@ -230,8 +235,7 @@ class CondDiscriminator(nn.Module):
         if self.embed_family is not None:
             if family is None:
                 raise ValueError("this model is conditioned on family: pass family labels too")
-            e_f = self.embed_family(family)
-            proj = proj + e_f if self.joint is None else proj + e_f + self.joint(proj, e_f)
+            proj = _label_vector(proj, self.embed_family(family), self.joint)
         return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
 
 
