@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
+import soundfile as sf
 import tensorflow as tf
 
 from ..audio import SpecConfig, SpecNormalizer, spectrogram
@@ -60,8 +62,6 @@ def tf_dataset(
 
 
 def _check_folder(folder: Path, sr: int) -> None:
-    import soundfile as sf
-
     if not folder.is_dir():
         raise DatasetLayoutError(
             folder, "is not a folder.", "point at a folder with one subfolder per class."
@@ -100,7 +100,7 @@ def audio_folder_dataset(
     shuffle: bool = True,
     validation_split: float | None = None,
     subset: str | None = None,
-):
+) -> tf.data.Dataset | tuple[tf.data.Dataset, ...]:
     """Log-mel batches from ``folder/<class>/<clip>.wav``: yields ``((B, F, T, 1), labels)``.
 
     Clips are cut or zero-padded to ``cfg.n_samples`` and mixed to mono, then turned into
@@ -112,8 +112,6 @@ def audio_folder_dataset(
     ``seed`` are passed to ``keras.utils.audio_dataset_from_directory``. All WAVs must be
     at ``cfg.sr`` Hz; a file that is not raises :class:`FileProblem` naming it.
     """
-    import keras
-
     cfg = cfg or SpecConfig()
     folder = Path(folder)
     _check_folder(folder, cfg.sr)
@@ -133,7 +131,7 @@ def audio_folder_dataset(
         spec = spectrogram(np.asarray(audio, dtype=np.float32), cfg)
         return (normalizer.transform(spec) if normalizer is not None else spec).astype(np.float32)
 
-    def to_features(audio: tf.Tensor, label: tf.Tensor):
+    def to_features(audio: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         mono = tf.reduce_mean(audio, axis=-1)  # (B, T, channels) -> (B, T)
         spec = tf.py_function(features, [mono], tf.float32)
         spec.set_shape([None, f, t])

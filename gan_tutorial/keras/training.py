@@ -24,9 +24,10 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm.auto import tqdm
 
-from ..audio import atomic_write_bytes
 from ..errors import FileProblem
+from ..io import atomic_write_bytes
 from ..training import LivePlot, LossHistory, check_finite, every
 
 __all__ = [
@@ -243,7 +244,8 @@ def save(state: KerasGANState) -> str:
     step = int(state.step.numpy())
     prefix = state.manager.save(checkpoint_number=step)
     atomic_write_bytes(
-        state.directory / HISTORY_FILE, json.dumps(state.history.state_dict()).encode()
+        Path(state.manager.directory) / HISTORY_FILE,
+        json.dumps(state.history.state_dict()).encode(),
     )
     return prefix
 
@@ -281,8 +283,6 @@ def fit(
     steps and at the end. NaN/inf losses raise
     :class:`~gan_tutorial.errors.TrainingDiverged` before anything is saved.
     """
-    from tqdm.auto import tqdm
-
     last_good: str | None = None
     if state.manager is not None and resume:
         restored = restore_or_init(state.manager, state.history)
