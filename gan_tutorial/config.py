@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TypeVar
 
-__all__ = ["ENV_VAR", "PROFILES", "Profile", "profile"]
+__all__ = ["ENV_VAR", "PROFILES", "Profile", "by_profile", "profile"]
 
 ENV_VAR = "GAN_TUTORIAL_PROFILE"
 PROFILES = ("quick", "laptop", "gpu")
@@ -120,11 +122,27 @@ _PROFILES: dict[str, Profile] = {
 }
 
 
-def profile(name: str | None = None) -> Profile:
-    """Return the active :class:`Profile` (``name`` overrides the environment variable)."""
+T = TypeVar("T")
+
+
+def by_profile(table: Mapping[str, T], name: str | None = None) -> T:
+    """``table``'s entry for profile ``name`` (``None``: ``$GAN_TUTORIAL_PROFILE``, else
+    ``laptop``).
+
+    Every per-profile size table follows one pattern: a frozen dataclass, a dict
+    ``{profile name: instance}`` and a function that reads it through here (:func:`profile`,
+    :func:`gan_tutorial.symbolic.symbolic_config`,
+    :func:`gan_tutorial.torch.cgan.training.settings_for`), so an unknown name gets the same
+    error everywhere.
+    """
     chosen = (name or os.environ.get(ENV_VAR) or "laptop").strip().lower()
-    if chosen not in _PROFILES:
+    if chosen not in table:
         raise ValueError(
             f"{ENV_VAR}={chosen!r} is not a profile. Fix: use one of {', '.join(PROFILES)}."
         )
-    return _PROFILES[chosen]
+    return table[chosen]
+
+
+def profile(name: str | None = None) -> Profile:
+    """Return the active :class:`Profile` (``name`` overrides the environment variable)."""
+    return by_profile(_PROFILES, name)

@@ -1,14 +1,15 @@
 """Sizes of the symbolic-music notebook (22c) for each ``GAN_TUTORIAL_PROFILE``.
 
 Kept here rather than in :class:`gan_tutorial.config.Profile` so that the audio profiles
-stay as they are; :func:`symbolic_config` follows the same environment variable.
+stay as they are; the table follows the same pattern (read with
+:func:`gan_tutorial.config.by_profile`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..config import profile as active_profile
+from ..config import by_profile
 
 __all__ = ["SymbolicConfig", "symbolic_config"]
 
@@ -40,4 +41,4 @@ _CONFIGS = {
 
 def symbolic_config(name: str | None = None) -> SymbolicConfig:
     """The :class:`SymbolicConfig` of the active (or named) profile."""
-    return _CONFIGS[active_profile(name).name]
+    return by_profile(_CONFIGS, name)
