@@ -28,8 +28,8 @@ endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks lint strip lock lock-cpu lock-gpu clean-data check-fluidsynth \
-  check-gpu venv gpu-notebooks
+.PHONY: lab test unit notebooks check-repo site-check lint strip lock lock-cpu lock-gpu clean-data \
+  check-fluidsynth check-gpu venv gpu-notebooks
 
 venv: $(STAMP)
 
@@ -63,21 +63,38 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_FLAGS)
 
 # Every test: unit tests, then every notebook through nbval in PROFILE (quick by default), one
-# at a time: later notebooks read what earlier ones wrote. (pytest-xdist with 2 workers made the
-# unit tests slower on 2 cores: each worker imports TensorFlow and torch and renders the data.)
+# at a time: later notebooks read what earlier ones wrote. Neither touches a learner's work:
+# the notebooks write under build/outputs/ ($$GAN_TUTORIAL_OUTPUTS), not notebooks/outputs/.
+# (pytest-xdist with 2 workers made the unit tests slower on 2 cores: each worker imports
+# TensorFlow and torch.)
 test: unit notebooks
 
 # pytest exits 5 when PYTEST_FLAGS (say -k) selects nothing in one half; that half passes.
 NOTHING_SELECTED_IS_OK = || { rc=$$?; [ $$rc -eq 5 ] && echo "(no tests selected here)" || exit $$rc; }
+TEST_OUTPUTS := $(CURDIR)/build/outputs
 
+# The unit tests leave out the repository checks (make check-repo) and the browser test of
+# the site (make site-check); each of those has its own target.
 unit: $(STAMP)
 	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests -p no:cacheprovider \
-	  $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
+	  -m "not repo and not site" --durations=20 $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
 
+# nbval executes every notebook once; notebooks/conftest.py stores each passed notebook in
+# the site's jupyter-cache (build/book/PROFILE/jupyter_cache), so `make book` runs none again.
 notebooks: $(STAMP)
-	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest notebooks \
+	GAN_TUTORIAL_PROFILE=$(PROFILE) GAN_TUTORIAL_OUTPUTS=$(TEST_OUTPUTS) $(BIN)/python -m pytest notebooks \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=3000 -p no:cacheprovider --durations=0 \
 	  $(PYTEST_FLAGS) $(NOTHING_SELECTED_IS_OK)
+
+# Repository checks: the locks resolve (needs PyPI; a skip says so), actionlint, `make lab`
+# serves JupyterLab, Makefile dry runs. -rs prints why a check was skipped.
+check-repo: $(STAMP)
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m repo -rs $(PYTEST_FLAGS)
+
+# The built site (make book) in headless Chromium; it builds nothing itself.
+site-check: $(STAMP)
+	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/python -m pytest tests/test_book.py -p no:cacheprovider \
+	  -m site -rs $(PYTEST_FLAGS)
 
 # Fails with a message unless torch sees a CUDA device; prints what both frameworks see.
 check-gpu: $(STAMP)
@@ -128,20 +145,24 @@ lock-gpu:
 	  echo "# Python 3.11), with every shared pin equal to requirements.lock. Do not edit by hand."; \
 	  cat /tmp/gan-tutorial-gpu.lock; } > requirements-gpu.lock
 
+# Built datasets and the test/site outputs; a learner's notebooks/outputs/ stays (delete it
+# yourself to drop your trained models).
 clean-data:
-	rm -rf data/cache notebooks/outputs
+	rm -rf data/cache build/outputs
 
-# The course website (Sphinx + myst-nb + sphinx-book-theme, configured in book/): executes
-# every notebooks/[0-9]*.ipynb in PROFILE (quick by default; the published site uses
-# PROFILE=laptop), caches executed notebooks in build/book/<profile>/jupyter_cache (a rebuild
-# re-runs only notebooks whose code changed) and writes build/book/<profile>/html/.
+# The course website (Sphinx + myst-nb + sphinx-book-theme, configured in book/): renders every
+# notebooks/[0-9]*.ipynb in PROFILE (quick by default; the published site uses PROFILE=laptop).
+# Executed notebooks come from build/book/<profile>/jupyter_cache, where `make notebooks`
+# leaves them; a notebook missing there is executed (BOOK_REQUIRE_CACHED=1 makes that an
+# error instead). Writes build/book/<profile>/html/; notebook outputs go to build/outputs/.
 BOOK_DIR = build/book/$(PROFILE)
 BOOK_FLAGS ?=
+BOOK_REQUIRE_CACHED ?=
 .PHONY: book book-clean
 
 book: $(STAMP)
-	GAN_TUTORIAL_PROFILE=$(PROFILE) $(BIN)/sphinx-build -b html \
-	  -d $(BOOK_DIR)/doctrees book $(BOOK_DIR)/html $(BOOK_FLAGS)
+	GAN_TUTORIAL_PROFILE=$(PROFILE) GAN_TUTORIAL_OUTPUTS=$(TEST_OUTPUTS) BOOK_REQUIRE_CACHED=$(BOOK_REQUIRE_CACHED) \
+	  $(BIN)/sphinx-build -b html -d $(BOOK_DIR)/doctrees book $(BOOK_DIR)/html $(BOOK_FLAGS)
 	@echo "The site: $(BOOK_DIR)/html/index.html"
 
 book-clean:

@@ -1,9 +1,13 @@
 """Sphinx configuration of the course site (Sphinx + myst-nb + sphinx-book-theme).
 
-Build it with ``make book`` (``PROFILE=quick|laptop|gpu``). myst-nb executes every notebook
-in ``notebooks/`` (reached through the ``book/notebooks`` symlink, so the kernel's working
-directory is ``notebooks/`` and outputs land in ``notebooks/outputs/``), caches the executed
-notebooks with jupyter-cache (one cache per profile) and renders their outputs.
+Build it with ``make book`` (``PROFILE=quick|laptop|gpu``). The notebooks in ``notebooks/``
+are reached through the ``book/notebooks`` symlink. myst-nb takes each executed notebook
+from jupyter-cache (one cache per profile), where ``make notebooks`` (nbval) leaves every
+notebook it ran (``_ext/executed.py``): after ``make notebooks`` the site executes nothing.
+A notebook missing from the cache (or changed since) is executed here, or, with
+``BOOK_REQUIRE_CACHED=1`` (CI), stops the build with a message. Whatever an executed
+notebook writes goes under ``$GAN_TUTORIAL_OUTPUTS`` (default ``build/outputs/``), never
+into a learner's ``notebooks/outputs/``.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))
 
 import course_site  # noqa: E402
+import executed  # noqa: E402
 
 PROFILE = os.environ.get("GAN_TUTORIAL_PROFILE", "laptop")
 # The notebook kernels inherit this environment.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GAN_TUTORIAL_OUTPUTS", str(ROOT / "build" / "outputs"))
 
 
 def _repository_url() -> str:
@@ -60,7 +66,15 @@ if not HAVE_INSTRUCTORS:
 
 # --- notebook execution (myst-nb + jupyter-cache) ---------------------------------------
 nb_execution_mode = os.environ.get("BOOK_EXECUTION_MODE", "cache")
-nb_execution_cache_path = str(ROOT / "build" / "book" / PROFILE / "jupyter_cache")
+nb_execution_cache_path = str(executed.cache_path(ROOT, PROFILE))
+if os.environ.get("BOOK_REQUIRE_CACHED") == "1":
+    _not_run = executed.missing(course_site.notebooks(ROOT), Path(nb_execution_cache_path))
+    if _not_run:
+        raise RuntimeError(
+            f"BOOK_REQUIRE_CACHED=1, but no execution of {[p.name for p in _not_run]} in "
+            f"profile {PROFILE!r} is cached (or the notebook changed since). "
+            f"Fix: run `make notebooks PROFILE={PROFILE}` first."
+        )
 nb_execution_timeout = int(os.environ.get("BOOK_CELL_TIMEOUT", "3000"))  # s per cell (laptop)
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True

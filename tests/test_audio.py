@@ -17,7 +17,6 @@ def harmonic_note(f0: float, n: int = audio.N_SAMPLES, sr: int = SR) -> np.ndarr
     return (0.5 * y * np.exp(-2 * t)).astype(np.float32)
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_spec_config_sizes_are_square():
     for size in (64, 128):
         cfg = audio.SpecConfig.for_size(size)

@@ -28,7 +28,6 @@ def _torchrun(out, steps: int) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
 
 
-@pytest.mark.slow
 def test_two_processes_equal_one_process_on_the_concatenated_batch(tmp_path):
     res = _torchrun(tmp_path, steps=1)
     assert res.returncode == 0, res.stderr[-3000:]

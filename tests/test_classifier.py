@@ -56,7 +56,6 @@ def test_shipped_weights_are_small_float32_state_dict():
 
 
 @needs_fluidsynth
-@pytest.mark.fluidsynth
 def test_shipped_weights_classify_fresh_quick_notes(quick, evaluator):
     pred = evaluator.predict_pitch(quick.audio)
     assert pred.shape == (len(quick),)
@@ -108,7 +107,6 @@ def test_missing_normalizer_names_the_file(tmp_path):
         AudioEvaluator.load(tmp_path / "nowhere")
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 @needs_fluidsynth
 def test_tiny_training_is_deterministic(quick, tmp_path):
     idx = np.concatenate(

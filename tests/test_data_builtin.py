@@ -94,7 +94,6 @@ def test_subset_and_spectrogram_arrays(quick):
     assert y.shape == (5, 64, 64)
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_chorales_render_with_rolls_and_skip_the_unparsable(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

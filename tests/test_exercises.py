@@ -50,7 +50,6 @@ def _run(mod: ModuleType, name: str, answer: object) -> core.Result:
 def _cases(kind: str) -> list:
     out = []
     for name in NEEDS:
-        marks = [pytest.mark.slow] if NEEDS[name] == "keras" else []
         # read the names without importing torch/keras at collection time
         text = (SOLUTIONS / name).read_text()
         block = text.split(f"{kind} = {{", 1)[1].split("\n}", 1)[0]
@@ -58,9 +57,7 @@ def _cases(kind: str) -> list:
             line = line.strip()
             if line.startswith('"check_'):
                 out.append(
-                    pytest.param(
-                        name, line.split('"')[1], marks=marks, id=f"{name}-{line.split(chr(34))[1]}"
-                    )
+                    pytest.param(name, line.split('"')[1], id=f"{name}-{line.split(chr(34))[1]}")
                 )
     return out
 

@@ -49,8 +49,6 @@ NSYNTH_FAMILIES = (
     "vocal",
 )
 
-pytestmark = pytest.mark.fluidsynth
-
 
 # --------------------------------------------------------------------------- helpers
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 `uv pip compile` re-resolves each lock for a target platform: a pin that has no wheel there, a
 pin that conflicts with another, or a dependency missing from the lock fails here, in CI,
 before a learner's `make lab` does. The resolutions need PyPI (and PyTorch's CPU index for
-the Linux torch pin); without a network they are skipped.
+the Linux torch pin); without a network they are skipped, and ``make check-repo`` (which
+runs them, marker ``repo``) prints why.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def test_gpu_lock_shares_every_common_pin_with_the_cpu_lock():
         assert gpu[name] <= versions, f"{name}: GPU lock {gpu[name]} vs CPU lock {versions}"
 
 
+@pytest.mark.repo
 @pytest.mark.parametrize("target", sorted(PLATFORMS))
 def test_lock_resolves_for(target, tmp_path):
     """Re-resolve the lock for the target; it must be closed (no package outside the lock)."""

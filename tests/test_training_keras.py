@@ -72,7 +72,6 @@ def test_notebook_shows_this_step_and_writes_no_other() -> None:
         assert own_step not in code, f"the notebook writes its own training step ({own_step})"
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_resume_restores_step_optimizer_and_weights(tmp_path, data: np.ndarray) -> None:
     straight = kt.fit(make_state(), data, 5, batch_size=4, progress=False)
     first = kt.fit(make_state(tmp_path), data, 3, batch_size=4, progress=False, checkpoint_every=3)
@@ -115,7 +114,6 @@ def test_mismatched_checkpoint_names_the_file(tmp_path, data) -> None:
         kt.restore_or_init(other.manager)
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_nan_stops_training(tmp_path, data: np.ndarray) -> None:
     with pytest.raises(TrainingDiverged, match=r"step 1: discriminator loss is NaN"):
         kt.fit(make_state(), np.full_like(data, np.nan), 3, batch_size=4, progress=False)
@@ -126,7 +124,6 @@ def test_nan_stops_training(tmp_path, data: np.ndarray) -> None:
     assert s.manager.latest_checkpoint.endswith("ckpt-2")
 
 
-@pytest.mark.slow  # > 5 s on 2 loaded CPU cores
 def test_tf_dataset(data: np.ndarray) -> None:
     labels = np.arange(len(data))
     ds = tf_dataset(data, 5, seed=3, labels=labels)
