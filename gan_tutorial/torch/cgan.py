@@ -1,6 +1,6 @@
 """Chapter 25's conditional GAN: a pitch- (and family-) conditioned generator, a projection
-discriminator with spectral norm, minibatch standard deviation, random time shifts (and
-optional time/mel-bin masks) and an EMA of the generator with warm-up.
+discriminator with spectral norm, minibatch standard deviation, random time shifts and an
+EMA of the generator with warm-up.
 
 Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
 ``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
@@ -28,77 +28,53 @@ __all__ = [
     "CondGenerator",
     "GeneratorEMA",
     "minibatch_std",
-    "spec_mask",
     "time_shift",
 ]
 
 LEAKY = 0.2
+_STEPS = {32: 3, 64: 4, 128: 5}  # spectrogram size -> x2 steps from 4 x 4
 
 
-class _JointTerm(nn.Module):
-    """``(e_pitch, e_family) (B, dim) each -> (B, dim)``: a small MLP of both embeddings.
-
-    Added to ``e_pitch + e_family``, it lets a label's vector depend on the *pair* (how a
-    violin's timbre changes with pitch), which a plain sum cannot express. The last layer
-    starts at zero, so training starts from the sum.
-    """
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.hidden = nn.Linear(2 * dim, dim)
-        self.out = nn.Linear(dim, dim)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-
-    def forward(self, e_pitch: Tensor, e_family: Tensor) -> Tensor:
-        h = F.leaky_relu(self.hidden(torch.cat([e_pitch, e_family], dim=1)), LEAKY)
-        return self.out(h)
+def _label_vector(
+    pitch: Tensor, family: Tensor | None, e_pitch: nn.Embedding, e_family: nn.Embedding | None
+) -> Tensor:
+    """``(B, dim)``: the pitch embedding, plus the family embedding for a family-conditioned
+    model (which then needs ``family`` labels)."""
+    e = e_pitch(pitch)
+    if e_family is None:
+        return e
+    if family is None:
+        raise ValueError("this model is conditioned on family: pass family labels too")
+    return e + e_family(family)
 
 
-def _label_vector(e_pitch: Tensor, e_family: Tensor, joint: _JointTerm | None) -> Tensor:
-    """``(B, dim)``: the sum of the two label embeddings, plus their joint term if any."""
-    e = e_pitch + e_family
-    return e if joint is None else e + joint(e_pitch, e_family)
+def _sizes(size: int) -> int:
+    """The number of x2 steps between 4 x 4 and ``size`` x ``size``; ValueError otherwise."""
+    steps = _STEPS.get(size)
+    if steps is None:
+        raise ValueError(f"size must be one of {', '.join(map(str, _STEPS))}, got {size}")
+    return steps
 
 
 class _Condition(nn.Module):
     """Embeds ``(pitch, family)`` labels into one ``(B, dim)`` vector: the sum of the two
-    embeddings, plus their :class:`_JointTerm` when ``joint=True``."""
+    embeddings."""
 
-    def __init__(self, n_pitches: int, n_families: int, dim: int, joint: bool = False) -> None:
+    def __init__(self, n_pitches: int, n_families: int, dim: int) -> None:
         super().__init__()
         self.pitch = nn.Embedding(n_pitches, dim)
         self.family = nn.Embedding(n_families, dim) if n_families > 0 else None
-        self.joint = _JointTerm(dim) if joint and n_families > 0 else None
 
     def forward(self, pitch: Tensor, family: Tensor | None = None) -> Tensor:
-        c = self.pitch(pitch)
-        if self.family is not None:
-            if family is None:
-                raise ValueError("this model is conditioned on family: pass family labels too")
-            c = _label_vector(c, self.family(family), self.joint)
-        return c
-
-
-def _upsample(cin: int, cout: int, mode: str) -> nn.Module:
-    """Double height and width: ``"transpose"`` (ConvTranspose k4 s2, DCGAN's) or
-    ``"nearest"`` (nearest-neighbour upsampling then a 3x3 conv, as GANSynth and ProGAN do:
-    no checkerboard pattern, about twice the arithmetic)."""
-    if mode == "transpose":
-        return nn.ConvTranspose2d(cin, cout, 4, 2, 1)
-    if mode == "nearest":
-        return nn.Sequential(
-            nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1)
-        )
-    raise ValueError(f"upsample must be 'transpose' or 'nearest', got {mode!r}")
+        return _label_vector(pitch, family, self.pitch, self.family)
 
 
 class _FiLMBlock(nn.Module):
-    """Upsample x2 -> LeakyReLU -> pixel norm -> condition's gain and bias."""
+    """ConvTranspose x2 -> LeakyReLU -> pixel norm -> condition's gain and bias."""
 
-    def __init__(self, cin: int, cout: int, cond_dim: int, upsample: str = "transpose") -> None:
+    def __init__(self, cin: int, cout: int, cond_dim: int) -> None:
         super().__init__()
-        self.up = _upsample(cin, cout, upsample)
+        self.up = nn.ConvTranspose2d(cin, cout, 4, 2, 1)
         self.film = nn.Linear(cond_dim, 2 * cout)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
@@ -114,9 +90,8 @@ class CondGenerator(nn.Module):
     """``(z (B, latent_dim), pitch (B,), family (B,)) -> (B, 1, size, size)`` in [-1, 1].
 
     The condition embedding is concatenated to z for the first (dense) layer, and sets
-    a gain and bias after every upsampling block (``latent_film=True``: so does z, through
-    a linear map added to the condition). Channels halve from
-    ``base * 8`` at 4x4 to ``base`` at ``size / 2``.
+    a gain and bias after every upsampling block. Channels halve from ``base * 8`` at 4x4
+    to ``base`` at ``size / 2``.
     """
 
     def __init__(
@@ -127,33 +102,22 @@ class CondGenerator(nn.Module):
         size: int = 64,
         base: int = 24,
         cond_dim: int = 64,
-        latent_film: bool = False,
-        upsample: str = "transpose",
-        joint: bool = False,
     ) -> None:
         super().__init__()
-        steps = {32: 3, 64: 4, 128: 5}.get(size)
-        if steps is None:
-            raise ValueError(f"size must be 32, 64 or 128, got {size}")
+        steps = _sizes(size)
         chans = [base * 2 ** (steps - 1 - i) for i in range(steps)]  # e.g. 192, 96, 48, 24
         self.latent_dim, self.size = latent_dim, size
         self.n_pitches, self.n_families = n_pitches, n_families
-        self.cond = _Condition(n_pitches, n_families, cond_dim, joint)
+        self.cond = _Condition(n_pitches, n_families, cond_dim)
         self.fc = nn.Linear(latent_dim + cond_dim, 4 * 4 * chans[0])
-        self.blocks = nn.ModuleList(
-            _FiLMBlock(a, b, cond_dim, upsample) for a, b in pairwise(chans)
-        )
-        self.out = _upsample(chans[-1], 1, upsample)
+        self.blocks = nn.ModuleList(_FiLMBlock(a, b, cond_dim) for a, b in pairwise(chans))
+        self.out = nn.ConvTranspose2d(chans[-1], 1, 4, 2, 1)
         self.c0 = chans[0]
-        # z also steers every block's gain and bias (as a style vector does in StyleGAN)
-        self.z_film = nn.Linear(latent_dim, cond_dim) if latent_film else None
 
     def forward(self, z: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         c = self.cond(pitch, family)
         x = F.leaky_relu(self.fc(torch.cat([z, c], dim=1)), LEAKY).view(-1, self.c0, 4, 4)
         x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
-        if self.z_film is not None:
-            c = c + self.z_film(z)
         for block in self.blocks:
             x = block(x, c)
         return torch.tanh(self.out(x))
@@ -193,68 +157,36 @@ class CondDiscriminator(nn.Module):
         base: int = 24,
         mbstd_group: int = 4,
         spectral: bool = True,
-        pool: str = "sum",
-        joint: bool = False,
     ) -> None:
         super().__init__()
-        if pool not in ("sum", "flatten"):
-            raise ValueError(f"pool must be 'sum' or 'flatten', got {pool!r}")
-        steps = {32: 3, 64: 4, 128: 5}[size]
+        steps = _sizes(size)
         chans = [1] + [base * 2**i for i in range(steps)]  # 1, 24, 48, 96, 192
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in pairwise(chans))
         self.mbstd_group = mbstd_group
         top = chans[-1]
         self.final = nn.Conv2d(top + (1 if mbstd_group else 0), top, 3, 1, 1)
-        self.pool = pool
-        dim = top if pool == "sum" else top * 16  # the last map is 4 x 4
-        self.linear = nn.Linear(dim, 1)
-        self.embed_pitch = nn.Embedding(n_pitches, dim)
-        self.embed_family = nn.Embedding(n_families, dim) if n_families > 0 else None
+        self.linear = nn.Linear(top, 1)
+        self.embed_pitch = nn.Embedding(n_pitches, top)
+        self.embed_family = nn.Embedding(n_families, top) if n_families > 0 else None
         for emb in (self.embed_pitch, self.embed_family):
             if emb is not None:
                 nn.init.normal_(emb.weight, 0.0, 0.02)
         if spectral:
             apply_spectral_norm(self)
-        # the label MLP, like the embeddings, stays outside spectral norm (it starts at 0)
-        self.joint = _JointTerm(dim) if joint and n_families > 0 else None
 
     def features(self, x: Tensor) -> Tensor:
-        """``(B, 1, size, size) -> (B, C)``: the last 4 x 4 feature map summed over positions
-        (``pool="sum"``), or flattened, ``(B, 16 C)``, so that D knows at which mel band and
-        time each feature lies (``pool="flatten"``)."""
+        """``(B, 1, size, size) -> (B, C)``: the last 4 x 4 feature map summed over positions."""
         for conv in self.convs:
             x = F.leaky_relu(conv(x), LEAKY)
         if self.mbstd_group:
             x = minibatch_std(x, self.mbstd_group)
         h = F.leaky_relu(self.final(x), LEAKY)
-        return h.sum(dim=(2, 3)) if self.pool == "sum" else h.flatten(1)
+        return h.sum(dim=(2, 3))
 
     def forward(self, x: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         h = self.features(x)
-        proj = self.embed_pitch(pitch)
-        if self.embed_family is not None:
-            if family is None:
-                raise ValueError("this model is conditioned on family: pass family labels too")
-            proj = _label_vector(proj, self.embed_family(family), self.joint)
+        proj = _label_vector(pitch, family, self.embed_pitch, self.embed_family)
         return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
-
-
-def spec_mask(x: Tensor, t0: Tensor, tw: Tensor, f0: Tensor, fw: Tensor) -> Tensor:
-    """Silence one band of frames and one band of mel bins per spectrogram (SpecAugment's
-    masks used as a DiffAugment-style cutout, Park et al. 2019; Zhao et al. 2020).
-
-    ``x`` ``(B, 1, F, T)`` in [-1, 1]; clip ``i`` gets frames ``t0[i] .. t0[i]+tw[i]-1``
-    and bins ``f0[i] .. f0[i]+fw[i]-1`` set to -1 (silence). Differentiable in ``x``.
-    """
-    f, t = x.shape[-2:]
-    dev = x.device
-    tt = torch.arange(t, device=dev)[None, :]
-    ff = torch.arange(f, device=dev)[None, :]
-    t0, tw, f0, fw = (v.to(dev)[:, None] for v in (t0, tw, f0, fw))
-    keep_t = ((tt < t0) | (tt >= t0 + tw))[:, None, None, :]  # (B, 1, 1, T)
-    keep_f = ((ff < f0) | (ff >= f0 + fw))[:, None, :, None]  # (B, 1, F, 1)
-    keep = (keep_t & keep_f).to(x.dtype)
-    return x * keep - (1.0 - keep)
 
 
 def time_shift(x: Tensor, shifts: Tensor) -> Tensor:

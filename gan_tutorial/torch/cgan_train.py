@@ -30,7 +30,7 @@ from ..audio import SpecConfig, SpecNormalizer
 from ..errors import FileProblem
 from ..io import atomic_write_bytes
 from ..training import LossHistory, check_finite
-from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, spec_mask, time_shift
+from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, time_shift
 from .losses import d_loss, g_loss
 from .training import read_checkpoint
 from .tricks import make_optimizers, mode_seeking_term, set_requires_grad
@@ -43,7 +43,6 @@ __all__ = [
     "batch_inputs",
     "build_run",
     "load_cgan_checkpoint",
-    "lr_factor",
     "prepare_data",
     "save_cgan_checkpoint",
     "settings_for",
@@ -86,16 +85,10 @@ class CGANSettings:
     lr_g: float = 3e-4  # G 1.5x faster than D: better than equal rates in notebook 25's log
     lr_d: float = 2e-4  # TTUR (lr_d = 4 lr_g) measured worse here, see notebook 25
     betas: tuple[float, float] = (0.0, 0.99)
-    lr_decay_from: float = 1.0  # both lrs fall linearly to 0 from this fraction of steps
     ema_decay: float = 0.995  # 0 = sample from the raw generator
     mbstd_group: int = 4  # 0 = no minibatch-std layer
     mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
-    max_mask: int = 0  # widest random time and mel-bin mask on real and fake (0 = none)
-    latent_film: bool = False  # z also sets the generator's per-block gains and biases
-    g_upsample: str = "transpose"  # or "nearest": upsample + 3x3 conv in the generator
-    d_pool: str = "sum"  # or "flatten": D's last 4x4 map flattened, not summed
-    joint_condition: bool = False  # G's condition and D's projection see pitch x family
     time_limit_s: float = 0.0  # wall-clock guard for training (0 = none)
 
     def as_dict(self) -> dict[str, Any]:
@@ -196,25 +189,9 @@ def build_run(
     """Fresh models (initialised from ``seed``), Adam optimisers and EMA."""
     torch.manual_seed(seed)
     nf = n_families if settings.condition_family else 0
-    G = CondGenerator(
-        n_pitches,
-        nf,
-        settings.latent_dim,
-        size,
-        settings.base_g,
-        latent_film=settings.latent_film,
-        upsample=settings.g_upsample,
-        joint=settings.joint_condition,
-    )
+    G = CondGenerator(n_pitches, nf, settings.latent_dim, size, settings.base_g)
     D = CondDiscriminator(
-        n_pitches,
-        nf,
-        size,
-        settings.base_d,
-        settings.mbstd_group,
-        settings.spectral_norm,
-        pool=settings.d_pool,
-        joint=settings.joint_condition,
+        n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
     ema = GeneratorEMA(G, settings.ema_decay if settings.ema_decay > 0 else 0.0)
@@ -258,7 +235,7 @@ def batch_inputs(
     else:
         fake_idx = torch.randint(len(data), (b,), generator=gen)
     s = settings.max_shift
-    out = {
+    return {
         "real": data.x[idx],
         "real_pitch": data.pitch[idx],
         "real_family": data.family[idx],
@@ -268,48 +245,19 @@ def batch_inputs(
         "shift_real": torch.randint(-s, s + 1, (b,), generator=gen),
         "shift_fake": torch.randint(-s, s + 1, (b,), generator=gen),
     }
-    m = settings.max_mask
-    if m > 0:  # drawn last, so switching masks on leaves the draws above unchanged
-        f, t = data.x.shape[-2:]
-        for who in ("real", "fake"):
-            tw = torch.randint(0, m + 1, (b,), generator=gen)
-            fw = torch.randint(0, m + 1, (b,), generator=gen)
-            t0 = (torch.rand(b, generator=gen) * (t - tw + 1)).long()
-            f0 = (torch.rand(b, generator=gen) * (f - fw + 1)).long()
-            out[f"mask_{who}"] = torch.stack([t0, tw, f0, fw])  # spec_mask's arguments
-    return out
-
-
-def lr_factor(settings: CGANSettings, step: int) -> float:
-    """The learning-rate multiplier at step ``step`` (0-based): 1 until
-    ``lr_decay_from * steps``, then linearly down to 0 at ``steps`` (a pure function of the
-    step, so resuming needs no scheduler state; resuming with another ``steps`` reshapes the
-    rest of the schedule)."""
-    start = settings.lr_decay_from * settings.steps
-    if step < start or settings.lr_decay_from >= 1.0:
-        return 1.0
-    return max(0.0, (settings.steps - step) / (settings.steps - start))
 
 
 def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
-    """One D step on real + fake (one forward on both), one G step, one EMA update, at the
-    learning rates of step ``run.step`` (:func:`lr_factor`). D sees real and fake through
-    the step's time shifts (and masks, if drawn); G's step reuses the fake ones."""
+    """One D step on real + fake (one forward on both), one G step, one EMA update. D sees
+    real and fake through the step's time shifts; G's step reuses the fake ones."""
     dev = next(run.generator.parameters()).device
-    f = lr_factor(run.settings, run.step)
-    for opt, lr in ((run.opt_g, run.settings.lr_g), (run.opt_d, run.settings.lr_d)):
-        for group in opt.param_groups:
-            group["lr"] = lr * f
     x = {k: v.to(dev) for k, v in inputs.items()}
     fam = run.settings.condition_family
     rf, ff = (x["real_family"], x["fake_family"]) if fam else (None, None)
     fake = run.G(x["z"], x["fake_pitch"], ff)
-
-    def augment(v: Tensor, who: str) -> Tensor:  # the same for D's and G's step
-        v = time_shift(v, x[f"shift_{who}"])
-        return spec_mask(v, *x[f"mask_{who}"]) if f"mask_{who}" in x else v
-
-    both = torch.cat([augment(x["real"], "real"), augment(fake.detach(), "fake")])
+    both = torch.cat(
+        [time_shift(x["real"], x["shift_real"]), time_shift(fake.detach(), x["shift_fake"])]
+    )
     labels_p = torch.cat([x["real_pitch"], x["fake_pitch"]])
     labels_f = torch.cat([rf, ff]) if fam else None
     logits = run.D(both, labels_p, labels_f)
@@ -321,7 +269,7 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
 
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
-    lg = g_loss(run.settings.loss, D(augment(fake, "fake"), x["fake_pitch"], ff))
+    lg = g_loss(run.settings.loss, D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff))
     if run.settings.mode_seeking > 0:
         lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
