@@ -53,30 +53,63 @@ def test_rendered_pitch_matches_the_label(quick):
     assert np.mean(np.abs(midi - strings.pitch) < 0.5) > 0.9
 
 
-def test_other_seed_other_split_same_audio(tmp_path, quick):
-    other = data.nsynth_lite("quick", seed=1, cache_dir=tmp_path / "c", progress=False)
-    assert other.manifest["sha256"]["audio"] == quick.manifest["sha256"]["audio"]
-    assert other.manifest["sha256"]["split"] != quick.manifest["sha256"]["split"]
+def test_the_split_is_a_seeded_draw_over_the_clips(quick):
+    """The split is drawn from the seed alone: another seed gives another split of the
+    same clips (no second render needed to see it)."""
+    from gan_tutorial.data.builtin import _split_labels
+
+    assert np.array_equal(quick.split, _split_labels(len(quick), np.random.default_rng(0)))
+    other = _split_labels(len(quick), np.random.default_rng(1))
+    assert not np.array_equal(other, quick.split)
+    for split in (quick.split, other):
+        counts = {s: int((split == s).sum()) for s in ("train", "valid", "test")}
+        assert counts == quick.manifest["counts_by_split"]  # same 80/10/10 sizes
+    assert set(_split_labels(3, np.random.default_rng(0))) == {"train", "valid", "test"}
 
 
-def test_cache_is_reused_and_a_corrupt_cache_is_rebuilt_identically(nsynth_quick_copy, quick):
-    """The rebuild is a fresh render: equal checksums also show same seed -> same data."""
-    cache = nsynth_quick_copy
-    ds = data.nsynth_lite("quick", cache_dir=cache, progress=False)  # from the copied cache
+def test_the_real_cache_is_reused(nsynth_quick_copy, quick):
+    ds = data.nsynth_lite("quick", cache_dir=nsynth_quick_copy, progress=False)
     assert ds.manifest["sha256"] == quick.manifest["sha256"]
-    folder = cache / ds.manifest["folder"].split("/")[-1]
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = json.loads(
+        (nsynth_quick_copy / ds.manifest["folder"].split("/")[-1] / "manifest.json").read_text()
+    )
     assert manifest["sha256"]["audio"] == ds.manifest["sha256"]["audio"]
     assert manifest["build_seconds"] >= 0
     assert manifest["sr"] == 16000
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "drop the manifest"])
+def test_a_damaged_cache_is_rebuilt_identically(tmp_path, damage):
+    from gan_tutorial.data.builtin import load_or_build
+
+    builds = []
+
+    def build():
+        builds.append(1)
+        rng = np.random.default_rng(0)  # a seeded build: a rebuild gives the same arrays
+        return {"audio": rng.standard_normal((50, 64)).astype(np.float32)}, {"sr": 16000}
+
+    folder = tmp_path / "set"
+    first, _ = load_or_build(folder, build)
+    again, _ = load_or_build(folder, build)
+    assert np.array_equal(again["audio"], first["audio"])
+    assert len(builds) == 1  # the second call read the cache
     raw = bytearray((folder / "arrays.npz").read_bytes())
-    raw[len(raw) // 2] ^= 0xFF
-    (folder / "arrays.npz").write_bytes(bytes(raw))
+    if damage == "flip a byte":
+        raw[len(raw) // 2] ^= 0xFF
+        (folder / "arrays.npz").write_bytes(bytes(raw))
+    elif damage == "truncate":
+        (folder / "arrays.npz").write_bytes(bytes(raw[: len(raw) // 2]))
+    else:
+        (folder / "manifest.json").unlink()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rebuilt = data.nsynth_lite("quick", cache_dir=cache, progress=False)
-    assert any("rebuilding" in str(w.message) for w in caught)
-    assert rebuilt.manifest["sha256"] == ds.manifest["sha256"]
+        rebuilt, manifest = load_or_build(folder, build)
+    assert len(builds) == 2
+    if damage != "drop the manifest":  # a missing file is simply built, without a warning
+        assert any("rebuilding" in str(w.message) for w in caught)
+    assert np.array_equal(rebuilt["audio"], first["audio"])
+    assert manifest["folder"] == str(folder)
 
 
 def test_subset_and_spectrogram_arrays(quick):
