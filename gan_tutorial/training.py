@@ -29,6 +29,7 @@ _PRETTY = {
     "critic": "critic",
     "c": "critic",
     "c_loss": "critic",
+    "gp": "gradient-penalty",
 }
 
 

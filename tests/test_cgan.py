@@ -90,27 +90,6 @@ def test_time_shift_moves_frames_and_passes_gradients():
     assert x.grad.abs().sum() > 0
 
 
-def test_ema_warm_up_and_average():
-    lin = torch.nn.Linear(2, 1, bias=False)
-    torch.nn.init.zeros_(lin.weight)
-    ema = cgan.GeneratorEMA(lin, decay=0.9)
-    assert not any(p.requires_grad for p in ema.module.parameters())
-    expected = torch.zeros(1, 2)
-    for t in range(30):
-        with torch.no_grad():
-            lin.weight.fill_(float(t + 1))
-        d = min(0.9, (1 + t) / (10 + t))
-        assert ema.current_decay() == pytest.approx(d)
-        ema.update(lin)
-        expected = d * expected + (1 - d) * lin.weight.detach()
-    torch.testing.assert_close(ema.module.weight, expected)
-    assert (ema.module.weight < lin.weight).all()  # it lags the live weights
-    other = cgan.GeneratorEMA(torch.nn.Linear(2, 1, bias=False), 0.9)
-    other.load_state_dict(ema.state_dict())
-    torch.testing.assert_close(other.module.weight, ema.module.weight)
-    assert other.num_updates == 30
-
-
 def test_batch_inputs_are_a_function_of_seed_rank_and_step():
     d = train_cgan.synthetic_data(32, 32)
     s = cgan_train.settings_for("quick", batch_size=8)

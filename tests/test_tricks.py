@@ -176,6 +176,27 @@ def test_ema_closed_form() -> None:
     torch.testing.assert_close(ema(x), target(x).detach())
 
 
+def test_ema_warm_up_and_average():
+    lin = torch.nn.Linear(2, 1, bias=False)
+    torch.nn.init.zeros_(lin.weight)
+    ema = TT.EMA(lin, decay=0.9, warmup=True)
+    assert not any(p.requires_grad for p in ema.module.parameters())
+    expected = torch.zeros(1, 2)
+    for t in range(30):
+        with torch.no_grad():
+            lin.weight.fill_(float(t + 1))
+        d = min(0.9, (1 + t) / (10 + t))
+        assert ema.current_decay() == pytest.approx(d)
+        ema.update(lin)
+        expected = d * expected + (1 - d) * lin.weight.detach()
+    torch.testing.assert_close(ema.module.weight, expected)
+    assert (ema.module.weight < lin.weight).all()  # it lags the live weights
+    other = TT.EMA(torch.nn.Linear(2, 1, bias=False), 0.9, warmup=True)
+    other.load_state_dict(ema.state_dict())
+    torch.testing.assert_close(other.module.weight, ema.module.weight)
+    assert other.num_updates == 30
+
+
 def test_ema_copies_buffers() -> None:
     model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4))
     ema = TT.EMA(model, decay=0.5)

@@ -1,6 +1,6 @@
 """Chapter 25's conditional GAN: a pitch- (and family-) conditioned generator, a projection
-discriminator with spectral norm, minibatch standard deviation, random time shifts and an
-EMA of the generator with warm-up.
+discriminator with spectral norm, minibatch standard deviation and random time shifts
+(training and the EMA of the generator: :mod:`.cgan_train`).
 
 Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
 ``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
@@ -14,19 +14,17 @@ step on the whole batch: the generator normalises each pixel's feature vector on
 
 from __future__ import annotations
 
-import copy
 from itertools import pairwise
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .tricks import apply_spectral_norm, set_requires_grad
+from .tricks import apply_spectral_norm
 
 __all__ = [
     "CondDiscriminator",
     "CondGenerator",
-    "GeneratorEMA",
     "minibatch_std",
     "time_shift",
 ]
@@ -199,37 +197,3 @@ def time_shift(x: Tensor, shifts: Tensor) -> Tensor:
     t = x.shape[-1]
     idx = (torch.arange(t, device=x.device)[None, :] - shifts.to(x.device)[:, None]).clamp(0, t - 1)
     return torch.gather(x, -1, idx[:, None, None, :].expand_as(x))
-
-
-class GeneratorEMA:
-    """EMA of the generator's weights with warm-up (what we sample from).
-
-    ``decay_t = min(decay, (1 + t) / (10 + t))`` after ``t`` updates: early on the
-    average follows the fast-changing generator closely, later it averages over about
-    ``1 / (1 - decay)`` steps. ``.module`` is an eval-mode copy without gradients.
-    """
-
-    def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
-        if not 0.0 <= decay < 1.0:
-            raise ValueError(f"decay must be in [0, 1), got {decay}")
-        self.decay, self.num_updates = decay, 0
-        self.module = copy.deepcopy(model).eval()
-        set_requires_grad(self.module, False)
-
-    def current_decay(self) -> float:
-        t = self.num_updates
-        return min(self.decay, (1.0 + t) / (10.0 + t))
-
-    @torch.no_grad()
-    def update(self, model: nn.Module) -> None:
-        d = self.current_decay()
-        for e, p in zip(self.module.parameters(), model.parameters(), strict=True):
-            e.lerp_(p.detach(), 1.0 - d)
-        self.num_updates += 1
-
-    def state_dict(self) -> dict:
-        return {"module": self.module.state_dict(), "num_updates": self.num_updates}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.module.load_state_dict(state["module"])
-        self.num_updates = int(state["num_updates"])

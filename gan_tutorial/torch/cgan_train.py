@@ -30,10 +30,10 @@ from ..audio import SpecConfig, SpecNormalizer
 from ..errors import FileProblem
 from ..io import atomic_write_bytes
 from ..training import LossHistory, check_finite
-from .cgan import CondDiscriminator, CondGenerator, GeneratorEMA, time_shift
+from .cgan import CondDiscriminator, CondGenerator, time_shift
 from .losses import d_loss, g_loss
 from .training import read_checkpoint
-from .tricks import make_optimizers, mode_seeking_term, set_requires_grad
+from .tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -159,7 +159,7 @@ class CGANRun:
 
     G: nn.Module
     D: nn.Module
-    ema: GeneratorEMA
+    ema: EMA
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
     settings: CGANSettings
@@ -194,7 +194,7 @@ def build_run(
         n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
-    ema = GeneratorEMA(G, settings.ema_decay if settings.ema_decay > 0 else 0.0)
+    ema = EMA(G, settings.ema_decay if settings.ema_decay > 0 else 0.0, warmup=True)
     return CGANRun(G, D, ema, opt_g, opt_d, settings, seed=seed)
 
 

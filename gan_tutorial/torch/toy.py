@@ -7,7 +7,6 @@ and off over several seeds and *measure* its effect with
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -20,9 +19,10 @@ from torch import Tensor, nn
 from ..errors import TrainingDiverged
 from ..tables import text_table
 from ..toy import mode_metrics, ring_of_gaussians
+from ..training import check_finite
 from ..tricks import SMOOTHING_MODES, TTUR, label_targets
 from .losses import d_loss, g_loss, gradient_penalty, gradient_penalty_source
-from .tricks import EMA, apply_spectral_norm, make_optimizers, weight_clip_
+from .tricks import EMA, apply_spectral_norm, make_optimizers, set_requires_grad, weight_clip_
 
 __all__ = [
     "TOY_LOSSES",
@@ -147,15 +147,6 @@ class ToyResult:
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
 
 
-def _check_finite(step: int, name: str, value: float, cfg: ToyConfig) -> None:
-    if not math.isfinite(value):
-        raise TrainingDiverged(
-            f"step {step}: {name} loss is {value} (loss={cfg.loss}, lr_g={cfg.lr_g}, "
-            f"lr_d={cfg.lr_d}, seed={cfg.seed}). Fix: lower the learning rates, or use "
-            "wgan-gp / spectral norm."
-        )
-
-
 @torch.no_grad()
 def _sample(G: nn.Module, z: Tensor) -> np.ndarray:
     was_training = G.training
@@ -169,7 +160,7 @@ def train_toy(cfg: ToyConfig, progress: bool = False) -> ToyResult:
     """Train one toy GAN on the 8-Gaussian ring; deterministic for a given ``cfg.seed``.
 
     Raises :class:`gan_tutorial.errors.TrainingDiverged` naming the step and the loss as
-    soon as a loss is NaN/inf. ``cfg.n_threads`` (default 1: fastest for these tiny MLPs)
+    soon as a loss is NaN/inf (:func:`gan_tutorial.training.check_finite`). ``cfg.n_threads`` (default 1: fastest for these tiny MLPs)
     sets ``torch.set_num_threads`` for the run and is restored afterwards.
     """
     old_threads = torch.get_num_threads()
@@ -227,25 +218,18 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
             opt_d.step()
             if cfg.loss == "wgan-clip":
                 weight_clip_(D, cfg.clip)
-        d_val = ld.item()
-        _check_finite(step, "discriminator", d_val, cfg)
+        d_val = check_finite(step + 1, d=ld.item())["d"]
         if cfg.loss == "wgan-gp":
-            gp_val = gp.item()
-            _check_finite(step, "gradient-penalty", gp_val, cfg)
-            losses["gp"].append(gp_val)
+            losses["gp"].append(check_finite(step + 1, gp=gp.item())["gp"])
 
-        for p in D.parameters():
-            p.requires_grad_(False)
+        set_requires_grad(D, False)
         lg = g_loss(kind, D(G(torch.randn(bs, cfg.latent_dim))))
         opt_g.zero_grad(set_to_none=True)
         lg.backward()
         opt_g.step()
-        for p in D.parameters():
-            p.requires_grad_(True)
-        g_val = lg.item()
-        _check_finite(step, "generator", g_val, cfg)
+        set_requires_grad(D, True)
         losses["d"].append(d_val)
-        losses["g"].append(g_val)
+        losses["g"].append(check_finite(step + 1, g=lg.item())["g"])
         if ema is not None:
             ema.update(G)
         if cfg.snapshot_every and (step + 1) % cfg.snapshot_every == 0:

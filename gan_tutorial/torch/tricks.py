@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -74,27 +75,36 @@ def make_optimizers(
 
 
 class EMA:
-    """Exponential moving average of a model's weights (often used for the generator).
+    """Exponential moving average of a model's weights (what a GAN samples from).
 
-    ``ema = decay * ema + (1 - decay) * current`` for every floating-point parameter;
-    buffers (e.g. BatchNorm running statistics) are copied. ``.module`` is a deep copy kept
-    in eval mode with ``requires_grad=False``; sample from it for smoother results.
+    ``ema = d * ema + (1 - d) * current`` for every floating-point parameter; buffers (e.g.
+    BatchNorm running statistics) are copied. ``d`` is ``decay``, or with ``warmup=True``
+    ``min(decay, (1 + t) / (10 + t))`` after ``t`` updates: early on the average follows the
+    fast-changing generator closely, later it averages over about ``1 / (1 - decay)`` steps.
+    ``.module`` is a deep copy kept in eval mode with ``requires_grad=False``; sample from it
+    for smoother results.
     """
 
-    def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
+    def __init__(self, model: nn.Module, decay: float = 0.999, warmup: bool = False) -> None:
         if not 0.0 <= decay <= 1.0:
             raise ValueError(f"decay must be in [0, 1], got {decay}")
-        self.decay = decay
+        self.decay, self.warmup = decay, warmup
         self.num_updates = 0
         self.module = copy.deepcopy(model).eval()
         set_requires_grad(self.module, False)
 
+    def current_decay(self) -> float:
+        """The ``d`` of the next :meth:`update`."""
+        t = self.num_updates
+        return min(self.decay, (1.0 + t) / (10.0 + t)) if self.warmup else self.decay
+
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         """Move the averaged weights one step towards ``model``'s current weights."""
+        d = self.current_decay()
         for e, p in zip(self.module.parameters(), model.parameters(), strict=True):
             if e.dtype.is_floating_point:
-                e.lerp_(p.detach(), 1.0 - self.decay)
+                e.lerp_(p.detach(), 1.0 - d)
             else:
                 e.copy_(p)
         for eb, b in zip(self.module.buffers(), model.buffers(), strict=True):
@@ -110,9 +120,17 @@ class EMA:
             b.copy_(eb)
         return model
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the averaged model (in eval mode)."""
         return self.module(*args, **kwargs)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The averaged weights and the update count (plain tensors and numbers)."""
+        return {"module": self.module.state_dict(), "num_updates": self.num_updates}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.module.load_state_dict(state["module"])
+        self.num_updates = int(state["num_updates"])
 
 
 def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
