@@ -202,7 +202,7 @@ def _make_dry_run(*args: str) -> str:
 @pytest.mark.repo
 def test_gpu_flag_builds_a_separate_cuda_environment():
     out = _make_dry_run("venv", "GPU=1")
-    assert ".venv-gpu/bin/python -m pip install" in out
+    assert ".venv-gpu/bin/uv pip install --python .venv-gpu/bin/python" in out
     assert "requirements-gpu.lock" in out
     assert "requirements.lock" not in out.replace("requirements-gpu.lock", "")
     gpu_in = (ROOT / "requirements-gpu.in").read_text()
