@@ -50,6 +50,14 @@ def test_notebook_is_committed_without_outputs(path):
     assert not dirty, f"{path.name}: cells {dirty} carry outputs. Fix: make strip"
 
 
+@pytest.mark.repo
+def test_notebooks_pass_nbstripout_verify():
+    """What the git filter would commit is what is on disk (ids, metadata, no outputs)."""
+    exe = Path(sys.executable).parent / "nbstripout"
+    r = subprocess.run([str(exe), "--verify", *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    assert r.returncode == 0, f"{r.stdout}{r.stderr} Fix: make strip"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_header_states_goals_run_time_and_profile(path):
     nb = json.loads(path.read_text())
