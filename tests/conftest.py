@@ -1,4 +1,4 @@
-"""Shared fixtures. Plots render off-screen; built data goes to a per-session temp folder."""
+"""Shared fixtures. Plots render off-screen; the quick dataset comes from the data cache."""
 
 import os
 
@@ -14,32 +14,24 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def nsynth_quick_cache(tmp_path_factory) -> Path:
-    """A cache folder holding the 'quick' nsynth_lite set, rendered once per session.
+def nsynth_quick():
+    """The 'quick' nsynth_lite set (about 310 FluidSynth notes), from the course's data cache.
 
-    Tests that corrupt or rebuild a cache copy this folder instead of rendering again.
+    Rendered there once (``data/cache`` or ``$GAN_TUTORIAL_DATA``), so the notebooks that
+    ``make test`` runs next load it instead of rendering it again; the loader checks its
+    checksums. Tests that corrupt or rebuild a cache use :func:`nsynth_quick_copy`.
     """
     from gan_tutorial.data.builtin import nsynth_lite
     from gan_tutorial.synth import fluidsynth_available
 
     if not fluidsynth_available():
         pytest.skip("needs the FluidSynth system library")
-    root = tmp_path_factory.mktemp("nsynth_quick")
-    nsynth_lite("quick", cache_dir=root, progress=False)
-    return root
-
-
-@pytest.fixture(scope="session")
-def nsynth_quick(nsynth_quick_cache: Path):
-    """The 'quick' nsynth_lite set (about 310 FluidSynth notes), rendered once per session."""
-    from gan_tutorial.data.builtin import nsynth_lite
-
-    return nsynth_lite("quick", cache_dir=nsynth_quick_cache, progress=False)
+    return nsynth_lite("quick", progress=False)
 
 
 @pytest.fixture
-def nsynth_quick_copy(nsynth_quick_cache: Path, tmp_path: Path) -> Path:
-    """A private copy of the session's nsynth_lite cache folder, free to corrupt."""
-    dest = tmp_path / "cache"
-    shutil.copytree(nsynth_quick_cache, dest)
-    return dest
+def nsynth_quick_copy(nsynth_quick, tmp_path: Path) -> Path:
+    """A cache folder holding a private copy of the quick set, free to corrupt."""
+    folder = Path(nsynth_quick.manifest["folder"])
+    shutil.copytree(folder, tmp_path / "cache" / folder.name)
+    return tmp_path / "cache"
