@@ -3,8 +3,8 @@
 * :func:`embed` runs an evaluator (any object with ``.features(audio, sr)`` -> ``(N, d)``
   and ``.probs(audio, sr)`` -> ``(N, K)``, e.g. ``gan_tutorial.torch.classifier.
   AudioEvaluator``) and :func:`gan_tutorial.metrics.audio_features` once per set.
-* :func:`sample_audio` gets the audio of a loaded sample file (Griffin-Lim from its log
-  spectrograms when the file holds none).
+* :func:`sample_audio` gets the audio of a loaded sample file (the course's vocoder,
+  ``spectral.griffin_lim``, from its log spectrograms when the file holds none).
 * :func:`evaluation_row` computes FID, KID, IS, precision/recall, NDB, pitch entropy and
   the spectral-centroid histogram distances of one set against the real reference.
 * :func:`format_table` and :func:`write_table` print and save the rows.
@@ -94,24 +94,34 @@ def embed(evaluator: Any, audio: np.ndarray, sr: int) -> Embedded:
     )
 
 
-def sample_audio(sample_set: Any, n: int | None = None, n_iter: int = 32) -> np.ndarray:
+def sample_audio(
+    sample_set: Any, n: int | None = None, n_iter: int | None = None, match: str | None = None
+) -> np.ndarray:
     """The first ``n`` (all if None) clips of a ``samples.SampleSet`` as ``(n, T)`` audio.
 
     Uses the stored audio; a file saved without audio is inverted from its log
-    spectrograms with Griffin-Lim, using the ``spec_config`` in its metadata.
+    spectrograms with :func:`gan_tutorial.spectral.griffin_lim`, using the ``spec_config``
+    in its metadata and the vocoder it names (``griffin_lim_iterations`` /
+    ``griffin_lim_match``), else the course's ``spectral.VOCODER``; ``n_iter`` and
+    ``match`` override both.
     """
-    from .audio import SpecConfig, spectrogram_to_audio
+    from .spectral import VOCODER, SpecConfig, griffin_lim
 
     k = len(sample_set) if n is None else min(int(n), len(sample_set))
     if sample_set.audio is not None:
         return np.asarray(sample_set.audio[:k], dtype=np.float32)
-    spec_config = sample_set.meta.get("spec_config")
+    meta = sample_set.meta
+    spec_config = meta.get("spec_config")
     if not isinstance(spec_config, dict):
         raise ValueError(
             f"{sample_set.path}: holds no audio and no spec_config in its metadata, so its "
             "spectrograms cannot be turned into sound. Save it with audio or spec_config."
         )
-    return spectrogram_to_audio(sample_set.specs[:k], SpecConfig(**spec_config), n_iter=n_iter)
+    if n_iter is None:
+        n_iter = int(meta.get("griffin_lim_iterations", VOCODER["n_iter"]))
+    if match is None:
+        match = str(meta.get("griffin_lim_match", VOCODER["match"]))
+    return griffin_lim(sample_set.specs[:k], SpecConfig(**spec_config), n_iter=n_iter, match=match)
 
 
 def evaluation_row(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .audio import SR, SpecConfig
+from .spectral import SR, SpecConfig, mel_filterbank, stft_magnitude
 
 __all__ = [
     "plot_average_spectra",
@@ -140,23 +140,17 @@ def plot_average_spectra(
     Averaging in 128 mel bands gives each group's spectral envelope (where its energy
     sits) instead of a forest of individual harmonics.
     """
-    import librosa
-
     plt = _plt()
     ax = ax or plt.subplots(figsize=(7, 3.2))[1]
-    freqs = librosa.mel_frequencies(n_mels, fmin=30.0, fmax=sr / 2)
     curves = {}
     for name, clips in groups.items():
-        p = librosa.feature.melspectrogram(
-            y=np.asarray(clips, dtype=np.float32),
-            sr=sr,
-            n_fft=1024,
-            hop_length=512,
-            n_mels=n_mels,
-            fmin=30.0,
-            fmax=sr / 2,
+        y = np.asarray(clips, dtype=np.float32)
+        cfg = SpecConfig(
+            sr, y.shape[-1], n_fft=1024, hop=512, n_mels=n_mels, fmin=30.0, fmax=sr / 2
         )
+        p = mel_filterbank(cfg) @ stft_magnitude(y, cfg) ** 2  # (..., n_mels, frames) power
         curves[name] = p.mean(axis=(*tuple(range(p.ndim - 2)), p.ndim - 1))
+    freqs = cfg.frequencies()
     top = max(c.max() for c in curves.values())
     for name, c in curves.items():
         ax.semilogx(freqs, 10 * np.log10(c / top + 1e-12), lw=1.2, label=name)

@@ -2,6 +2,7 @@
 and NSynth folder layouts. Everything here is framework-free (numpy arrays);
 ``gan_tutorial.torch.data`` and ``gan_tutorial.keras.data`` adapt them."""
 
+from ..spectral import spectrogram_arrays
 from .builtin import (
     FAMILY_NAMES,
     GM_FAMILIES,
@@ -14,7 +15,6 @@ from .builtin import (
     nsynth_lite,
     score_to_midi,
 )
-from .features import spectrogram_arrays
 from .layouts import (
     LakhRecord,
     MaestroRecord,
