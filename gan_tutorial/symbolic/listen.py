@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import SR, atomic_write_bytes
+from ..audio import SR
+from ..io import atomic_write_bytes
 from .rolls import BAR_STEPS, LOW, STEPS_PER_QUARTER, VOICES, midi_bytes, note_name, roll_notes
 from .rolls import roll_to_midi as _roll_to_midi
 
