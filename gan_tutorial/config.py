@@ -1,7 +1,8 @@
 """Run profiles: one environment variable scales every notebook.
 
-``GAN_TUTORIAL_PROFILE`` is ``quick`` (CI: seconds), ``laptop`` (default: about
-10 minutes per notebook on 2 CPU cores) or ``gpu`` (larger data and longer runs).
+``GAN_TUTORIAL_PROFILE`` is ``quick`` (CI: shapes and plumbing), ``laptop`` (default: a
+recognisable result on 2 CPU cores) or ``gpu`` (larger data and longer runs). The measured
+run times of each notebook are in ``docs/run_times.toml``.
 """
 
 from __future__ import annotations

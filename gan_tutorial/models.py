@@ -77,10 +77,9 @@ def channel_plan(size: int = 64, base: int = DEFAULT_BASE, max_channels: int = 2
 
     With ``size=64, base=24`` (the default): generator 192@4x4 -> 96@8 -> 48@16 -> 24@32
     -> 1@64, discriminator 1@64 -> 24@32 -> 48@16 -> 96@8 -> 192@4; about 0.70M + 0.39M
-    parameters and roughly 0.1-0.2 s per D+G step at batch 32 on 2 CPU cores. Every layer
-    of a doubling plan costs about the same FLOPs, so time grows with ``base**2``:
-    ``base=32`` (1.1M + 0.69M parameters) is about 1.5x slower. Channels are capped at
-    ``max_channels`` (matters for ``size=128``).
+    parameters. Every layer of a doubling plan costs about the same FLOPs, so time grows
+    with ``base**2``: ``base=32`` (1.1M + 0.69M parameters) is about 1.5x slower. Channels
+    are capped at ``max_channels`` (matters for ``size=128``).
     """
     if size < 8 or size & (size - 1):
         raise ValueError(f"size must be a power of two >= 8, got {size}. Fix: use 64 or 128.")
