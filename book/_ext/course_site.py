@@ -1,7 +1,8 @@
 """Sphinx extension for the course site: the landing page's generated parts and output hygiene.
 
-* ``notebook_table(root)``: a MyST table of every ``notebooks/[0-9]*.ipynb``, with the title
-  and the run times each notebook's header states (so a new notebook needs no edit here).
+* ``notebook_table(root)``: a MyST table of every ``notebooks/[0-9]*.ipynb`` in reading
+  order (the order of ``docs/run_times.toml``), with the title and the run times each
+  notebook's header states (so a new notebook needs no edit here).
 * ``listen_strip(root)``: audio players for the committed WAVs in ``docs/audio/``.
 * On every page: notebook pages get the right "source" path in the repository (the book
   reaches the notebooks through the ``book/notebooks`` symlink), and ipywidgets (audio
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,14 @@ def _profile_time(run_time: str, profile: str) -> str:
 
 
 def notebooks(root: Path) -> list[Path]:
-    """Every course notebook, in reading order."""
-    return sorted((root / "notebooks").glob("[0-9]*.ipynb"))
+    """Every course notebook, in reading order: the order of ``docs/run_times.toml`` (22c
+    comes after 24, whose histogram distances it uses), then any notebook the table does
+    not list yet, by name."""
+    table = root / "docs" / "run_times.toml"
+    listed = [nb["file"] for nb in tomllib.loads(table.read_text(encoding="utf-8"))["notebook"]]
+    rank = {name: k for k, name in enumerate(listed)}
+    found = (root / "notebooks").glob("[0-9]*.ipynb")
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
 
 
 def notebook_table(root: Path) -> str:
