@@ -5,10 +5,18 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from gan_tutorial import spectral  # noqa: E402
 from gan_tutorial.audio import SpecConfig  # noqa: E402
+from gan_tutorial.errors import FileProblem  # noqa: E402
 from gan_tutorial.samples import load_samples  # noqa: E402
-from gan_tutorial.torch import cgan, cgan_eval, cgan_train, spectral, train_cgan  # noqa: E402
-from gan_tutorial.torch.cgan_eval import generate, sample_labels  # noqa: E402
+from gan_tutorial.torch import tricks  # noqa: E402
+from gan_tutorial.torch.cgan import __main__ as cli  # noqa: E402
+from gan_tutorial.torch.cgan import data as cgan_data  # noqa: E402
+from gan_tutorial.torch.cgan import evaluation as cgan_eval  # noqa: E402
+from gan_tutorial.torch.cgan import model as cgan  # noqa: E402
+from gan_tutorial.torch.cgan import training as cgan_train  # noqa: E402
+from gan_tutorial.torch.cgan.evaluation import generate, sample_labels  # noqa: E402
+from gan_tutorial.torch.training import load_checkpoint  # noqa: E402
 
 
 @pytest.mark.parametrize(("size", "families"), [(32, 0), (64, 3)])
@@ -90,8 +98,17 @@ def test_time_shift_moves_frames_and_passes_gradients():
     assert x.grad.abs().sum() > 0
 
 
+def test_a_size_without_a_plan_is_one_clear_error():
+    for build in (
+        lambda: cgan.CondGenerator(4, 2, latent_dim=8, size=48, base=4),
+        lambda: cgan.CondDiscriminator(4, 2, size=48, base=4),
+    ):
+        with pytest.raises(ValueError, match="size must be one of 32, 64, 128, got 48"):
+            build()
+
+
 def test_batch_inputs_are_a_function_of_seed_rank_and_step():
-    d = train_cgan.synthetic_data(32, 32)
+    d = cgan_data.synthetic_data(32, 32)
     s = cgan_train.settings_for("quick", batch_size=8)
     a = cgan_train.batch_inputs(d, s, seed=1, step=3)
     b = cgan_train.batch_inputs(d, s, seed=1, step=3)
@@ -105,7 +122,7 @@ def test_batch_inputs_are_a_function_of_seed_rank_and_step():
 
 
 def test_mode_seeking_pairs_fake_labels_with_two_noise_vectors():
-    d = train_cgan.synthetic_data(32, 32)
+    d = cgan_data.synthetic_data(32, 32)
     plain = cgan_train.batch_inputs(d, cgan_train.settings_for("quick", batch_size=8), 0, 0)
     assert not torch.equal(plain["fake_pitch"][0::2], plain["fake_pitch"][1::2])
     s = cgan_train.settings_for("quick", batch_size=8, mode_seeking=0.1)
@@ -125,18 +142,16 @@ def test_mode_seeking_term_is_the_inverse_distance_ratio():
     fake[1] += 1.0  # |dx| = 1 for the first pair
     fake[3] += 0.5  # |dx| = 0.5 for the second
     ratio = (1.0 / 2.0 + 0.5 / 0.5) / 2  # mean over pairs of |dx| / |dz|
-    torch.testing.assert_close(
-        cgan_train.mode_seeking_term(fake, z, eps=0.0), torch.tensor(1 / ratio)
-    )
+    torch.testing.assert_close(tricks.mode_seeking_term(fake, z, eps=0.0), torch.tensor(1 / ratio))
     # G lowers the term by pulling a pair's clips apart
     fake.requires_grad_(True)
-    cgan_train.mode_seeking_term(fake, z).backward()
+    tricks.mode_seeking_term(fake, z).backward()
     assert (fake.grad[1] < 0).all()
     assert (fake.grad[0] > 0).all()
 
 
 def test_resume_is_exact(tmp_path):
-    d = train_cgan.synthetic_data(32, 32)
+    d = cgan_data.synthetic_data(32, 32)
     s = cgan_train.settings_for("quick", steps=6, time_limit_s=0)
 
     def fresh():
@@ -145,50 +160,77 @@ def test_resume_is_exact(tmp_path):
     straight = cgan_train.train(fresh(), d, progress=False)
     ck = tmp_path / "ck.pt"
     cgan_train.train(fresh(), d, steps=4, checkpoint_path=ck, progress=False)  # "interrupted"
-    resumed = cgan_train.train(cgan_train.load_cgan_checkpoint(ck, fresh()), d, progress=False)
+    resumed = cgan_train.train(load_checkpoint(ck, fresh()), d, progress=False)
     assert resumed.step == straight.step == 6
     for a, b in zip(straight.G.parameters(), resumed.G.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
+def test_time_guard_stops_each_call_and_a_rerun_goes_on(tmp_path):
+    d = cgan_data.synthetic_data(32, 32)
+    s = cgan_train.settings_for("quick", steps=50, time_limit_s=1e-9)  # one step per call
+    seen = []
+    run = cgan_train.train(
+        cgan_train.build_run(s, 4, 2, 32),
+        d,
+        checkpoint_path=tmp_path / "ck.pt",
+        callback=lambda r, secs: seen.append((r.step, secs)),
+        progress=False,
+    )
+    assert run.step == 1
+    assert run.extra["stopped_early"]
+    assert seen == [(1, run.extra["train_seconds"])]  # evaluated once, at the last step
+    again = cgan_train.train(
+        cgan_train.build_run(s, 4, 2, 32), d, checkpoint_path=tmp_path / "ck.pt", progress=False
+    )
+    assert again.step == 2  # resumed from the checkpoint, then one more step
+    assert again.extra["train_seconds"] > run.extra["train_seconds"]  # added up over calls
+
+
 def test_cli_set_overrides_settings_and_names_bad_ones():
-    assert train_cgan.parse_overrides(["lr_d=1e-4", "loss=bce", "betas=[0.5, 0.9]"]) == {
+    assert cli.parse_overrides(["lr_d=1e-4", "loss=bce", "betas=[0.5, 0.9]"]) == {
         "lr_d": 1e-4,
         "loss": "bce",
         "betas": (0.5, 0.9),
     }
     with pytest.raises(SystemExit, match="mode_seeking"):
-        train_cgan.parse_overrides(["learning_rate=1"])
+        cli.parse_overrides(["learning_rate=1"])
 
 
-def test_resume_with_other_settings_is_refused(tmp_path):
-    from gan_tutorial.errors import FileProblem
-
-    common = ["--synthetic", "32", "--no-progress", "--samples", "0", "--out", str(tmp_path)]
-    train_cgan.main([*common, "--steps", "1"])
-    with pytest.raises(FileProblem, match="mode_seeking"):
-        train_cgan.main([*common, "--steps", "2", "--set", "mode_seeking=0.5"])
-    train_cgan.main([*common, "--steps", "2", "--time-limit", "30"])  # steps and guard may change
+SYNTHETIC = ["--synthetic", "32", "--no-progress"]
 
 
-def _weights(path):
-    ck = torch.load(path, weights_only=True)
-    return {**ck["generator"], **{f"D.{k}": v for k, v in ck["discriminator"].items()}}, ck
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """The chapter-25 tests' one command-line run: 3 steps, then resumed to 6 with 6 clips
+    in the sample file. Returns its folder; copy the checkpoint before changing it."""
+    out = tmp_path_factory.mktemp("cli")
+    cli.main([*SYNTHETIC, "--out", str(out), "--steps", "3", "--samples", "0"])
+    cli.main([*SYNTHETIC, "--out", str(out), "--steps", "6", "--samples", "6"])  # resumes
+    return out
 
 
-def test_cli_resume_is_exact_and_writes_samples(tmp_path):
-    common = ["--synthetic", "32", "--no-progress", "--threads", "1", "--samples", "6"]
-    train_cgan.main([*common, "--out", str(tmp_path / "a"), "--steps", "6"])
-    train_cgan.main([*common, "--out", str(tmp_path / "b"), "--steps", "3"])
-    train_cgan.main([*common, "--out", str(tmp_path / "b"), "--steps", "6"])  # resumes
-    wa, ca = _weights(tmp_path / "a" / "checkpoint.pt")
-    wb, cb = _weights(tmp_path / "b" / "checkpoint.pt")
-    assert ca["step"] == cb["step"] == 6
-    for k in wa:
-        torch.testing.assert_close(wa[k], wb[k], rtol=0, atol=0, msg=k)
-    torch.testing.assert_close(ca["ema"]["module"], cb["ema"]["module"], rtol=0, atol=0)
-    assert len(cb["history"]["steps"]) == 6
-    s = load_samples(tmp_path / "b" / "samples_torch_cgan.npz")
+def _copy(cli_run, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoint.pt").write_bytes((cli_run / "checkpoint.pt").read_bytes())
+    return out
+
+
+def test_cli_resume_is_exact_and_writes_samples(cli_run):
+    ck = torch.load(cli_run / "checkpoint.pt", weights_only=True)
+    straight = cgan_train.build_run(cgan_train.settings_for("quick", steps=6), 4, 2, 32, seed=0)
+    cgan_train.train(straight, cgan_data.synthetic_data(32), progress=False)
+    assert ck["step"] == straight.step == 6
+    for name, model in (("generator", straight.G), ("discriminator", straight.D)):
+        for k, v in model.state_dict().items():
+            torch.testing.assert_close(ck[name][k], v, rtol=0, atol=0, msg=f"{name}.{k}")
+    assert straight.ema is not None
+    torch.testing.assert_close(
+        ck["ema"]["module"], straight.ema.module.state_dict(), rtol=0, atol=0
+    )
+    assert len(ck["history"]["steps"]) == 6
+    s = load_samples(cli_run / "samples_torch_cgan.npz")
     assert s.specs.shape == (6, 32, 32)
     assert s.audio.shape == (6, 16384)
     assert s.meta["model"] == "cgan"
@@ -198,16 +240,31 @@ def test_cli_resume_is_exact_and_writes_samples(tmp_path):
     assert s.meta["griffin_lim_match"] == "mel"  # the clips' vocoder, for the judge to repeat
 
 
-def test_checkpoint_from_another_model_is_refused(tmp_path):
-    from gan_tutorial.errors import FileProblem
+def test_resume_with_other_settings_is_refused(cli_run, tmp_path):
+    out = _copy(cli_run, tmp_path)
+    common = [*SYNTHETIC, "--samples", "0", "--out", str(out)]
+    with pytest.raises(FileProblem, match=r"mode_seeking: saved 0\.0, now 0\.5"):
+        cli.main([*common, "--steps", "7", "--set", "mode_seeking=0.5"])
+    cli.main([*common, "--steps", "7", "--time-limit", "30"])  # steps and guard may change
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 7
 
-    train_cgan.main(["--synthetic", "32", "--no-progress", "--samples", "0",
-                     "--out", str(tmp_path), "--steps", "1"])  # fmt: skip
-    d = train_cgan.synthetic_data(32, 32)
-    run = cgan_train.build_run(cgan_train.settings_for("quick", base_g=4), 4, 2, 32)
-    with pytest.raises(FileProblem, match="same --profile"):
-        cgan_train.load_cgan_checkpoint(tmp_path / "checkpoint.pt", run)
-    assert len(d) == 32
+
+def test_checkpoint_from_another_model_is_refused(cli_run):
+    # the same settings, but data with 5 pitches: the embeddings have another shape
+    run = cgan_train.build_run(cgan_train.settings_for("quick"), 5, 2, 32)
+    with pytest.raises(FileProblem, match=r"size mismatch for cond\.pitch\.weight") as info:
+        load_checkpoint(cli_run / "checkpoint.pt", run)
+    assert "checkpoint.pt" in str(info.value)
+
+
+def test_checkpoint_of_an_older_version_names_the_fix(cli_run, tmp_path):
+    old = torch.load(cli_run / "checkpoint.pt", weights_only=True)
+    old.update(format="gan_tutorial.torch.cgan_checkpoint/1")
+    del old["version"]
+    torch.save(old, tmp_path / "old.pt")
+    run = cgan_train.build_run(cgan_train.settings_for("quick"), 4, 2, 32)
+    with pytest.raises(FileProblem, match=r"old\.pt: was written by another version.*FRESH = True"):
+        load_checkpoint(tmp_path / "old.pt", run)
 
 
 def test_sample_labels_are_uniform_over_pitches():
@@ -264,7 +321,7 @@ def _tiny_notes():
 
 def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
     from gan_tutorial.evaluation import embed
-    from gan_tutorial.torch.cgan_eval import SAME_LABELS_ROW, Judge
+    from gan_tutorial.torch.cgan.evaluation import SAME_LABELS_ROW, Judge
 
     notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
     train = notes.audio[notes.split == "train"]
@@ -319,7 +376,7 @@ def test_evaluate_sample_file_warns_when_the_judge_used_another_vocoder(tmp_path
 
     from gan_tutorial.evaluation import embed
     from gan_tutorial.samples import save_samples
-    from gan_tutorial.torch.cgan_eval import Judge, evaluate_sample_file
+    from gan_tutorial.torch.cgan.evaluation import Judge, evaluate_sample_file
 
     notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
     train, held = notes.audio[notes.split == "train"], notes.audio[notes.split != "train"]

@@ -9,7 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 dist = pytest.importorskip("torch.distributed")
 
-from gan_tutorial.torch import cgan_train, train_cgan  # noqa: E402
+from gan_tutorial.torch.cgan import data as cgan_data  # noqa: E402
+from gan_tutorial.torch.cgan import training as cgan_train  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not dist.is_available(), reason="torch.distributed unavailable")
 
@@ -21,7 +22,7 @@ def _torchrun(out, steps: int) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
         "--master_port=0", "--rdzv_backend=c10d", "--rdzv_endpoint=localhost:0",
-        "-m", "gan_tutorial.torch.train_cgan", "--synthetic", str(N_CLIPS),
+        "-m", "gan_tutorial.torch.cgan", "--synthetic", str(N_CLIPS),
         "--out", str(out), "--steps", str(steps), "--no-progress", "--threads", "1",
         "--samples", "4",
     ]  # fmt: skip
@@ -38,7 +39,7 @@ def test_two_processes_equal_one_process_on_the_concatenated_batch(tmp_path):
     assert ck["step"] == 1
 
     # one process, same initial weights, one step on both ranks' inputs concatenated
-    data = train_cgan.synthetic_data(N_CLIPS)
+    data = cgan_data.synthetic_data(N_CLIPS)
     settings = cgan_train.settings_for("quick", steps=1)
     run = cgan_train.build_run(settings, len(data.pitches), len(data.family_names), 32, seed=0)
     per_rank = [cgan_train.batch_inputs(data, settings, 0, 0, rank=r, world=2) for r in (0, 1)]

@@ -6,6 +6,7 @@ import copy
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from gan_tutorial.errors import FileProblem, TrainingDiverged  # noqa: E402
+from gan_tutorial.torch import checkpoint as ck  # noqa: E402
 from gan_tutorial.torch import training as tt  # noqa: E402
 from gan_tutorial.torch.data import SpectrogramDataset, batches  # noqa: E402
 from gan_tutorial.torch.models import Discriminator, Generator  # noqa: E402
@@ -137,7 +139,7 @@ def test_checkpoint_is_weights_only_and_atomic(tmp_path, data: np.ndarray) -> No
     path = tt.save_checkpoint(tmp_path / "ck" / "gan.pt", s)
     raw = torch.load(path, weights_only=True)
     assert raw["step"] == 2
-    assert raw["format"] == tt.CHECKPOINT_FORMAT
+    assert (raw["format"], raw["version"]) == (ck.FORMAT, ck.VERSION)
     assert set(raw["rng"]) == {"torch", "data", "noise", "numpy"}
     assert os.listdir(path.parent) == ["gan.pt"]  # no temporary files left behind
     restored = tt.load_checkpoint(path, make_state(init_seed=5))
@@ -170,10 +172,13 @@ def test_bad_checkpoint_names_the_file(tmp_path) -> None:
         tt.load_checkpoint(bad, make_state())
     other = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(3)}, other)
-    with pytest.raises(
-        FileProblem, match=r"not a gan_tutorial\.torch\.gan_checkpoint/1 checkpoint"
-    ):
+    with pytest.raises(FileProblem, match=r"not a gan_tutorial\.torch\.checkpoint checkpoint"):
         tt.load_checkpoint(other, make_state())
+    old = tmp_path / "old.pt"  # the format before version 2
+    torch.save({"format": "gan_tutorial.torch.gan_checkpoint/1", "step": 3}, old)
+    with pytest.raises(FileProblem, match=r"old\.pt: was written by another version") as info:
+        tt.load_checkpoint(old, make_state())
+    assert "Fix: delete it and train again" in str(info.value)
     big = make_state()
     big.G = Generator(LATENT, size=32, base_channels=8)
     path = tt.save_checkpoint(tmp_path / "big.pt", big)
@@ -208,6 +213,53 @@ def test_nan_stops_training_with_a_clear_message(tmp_path, data: np.ndarray) -> 
     assert "generator loss is NaN" in msg
     assert "gan.pt (step 2)" in msg
     assert torch.load(ckpt, weights_only=True)["step"] == 2  # nothing overwritten
+
+
+def _no_work(state, batch) -> dict[str, float]:
+    return {"d": 0.0, "g": 0.0}
+
+
+def test_time_guard_counts_training_only_and_a_rerun_goes_on(tmp_path, data) -> None:
+    naps: list[int] = []
+
+    def slow_sampling(state) -> None:  # 20 x 50 ms of sampling, next to no training
+        time.sleep(0.05)
+        naps.append(state.step)
+
+    s = tt.fit(make_state(), data, 20, batch_size=4, step_fn=_no_work, max_seconds=0.5,
+               progress=False, sample_every=1, on_sample=slow_sampling)  # fmt: skip
+    assert s.step == 20  # sampling's second does not count against the guard
+    assert len(naps) == 20
+    assert not s.extra["stopped_early"]
+    ckpt = tmp_path / "gan.pt"
+    kw = {"batch_size": 4, "max_seconds": 1e-9, "checkpoint_path": ckpt, "progress": False}
+    s = tt.fit(make_state(), data, 20, **kw)
+    assert (s.step, s.extra["stopped_early"]) == (1, True)  # stopped after one step, saved
+    first = s.extra["train_seconds"]
+    s = tt.fit(make_state(), data, 20, **kw)
+    assert s.step == 2  # a guard-stopped run goes on when the call runs again
+    assert s.extra["train_seconds"] > first  # the seconds add up over the calls
+    assert torch.load(ckpt, weights_only=True)["step"] == 2
+
+
+def test_ema_is_part_of_the_state_and_its_checkpoint(tmp_path, data) -> None:
+    from gan_tutorial.torch.tricks import EMA
+
+    s = make_state()
+    tt.fit(s, data, 2, batch_size=4, ema=EMA(s.G, 0.9), progress=False)
+    assert s.ema is not None
+    assert s.ema.num_updates == 2
+    assert s.sampler is s.ema.module
+    path = tt.save_checkpoint(tmp_path / "gan.pt", s)
+    again = make_state()
+    again.ema = EMA(again.G, 0.9)
+    tt.load_checkpoint(path, again)
+    assert again.ema is not None
+    assert again.ema.num_updates == 2
+    for a, b in zip(again.ema.module.parameters(), s.ema.module.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(FileProblem, match="has EMA of the generator, unlike this run"):
+        tt.load_checkpoint(path, make_state())
 
 
 def test_fit_callbacks_and_fixed_noise(data: np.ndarray) -> None:

@@ -13,15 +13,15 @@ Shapes: a phrase is ``(B, tracks=4, steps=64, pitches=48)`` with values in [0, 1
 * :func:`wgan_gp_step` does ``n_critic`` critic steps with chapter 23's per-sample
   :func:`~gan_tutorial.torch.losses.gradient_penalty`, then one generator step; :func:`train`
   runs it through :func:`gan_tutorial.torch.training.fit` (progress bar, checkpoints, exact
-  resume) with a wall-clock guard.
+  resume, the time guard).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,13 +29,12 @@ import torch
 from torch import Tensor, nn
 
 from .losses import gradient_penalty
-from .training import GANState, fit, new_state, save_checkpoint
+from .training import GANState, fit, new_state
 
 __all__ = [
     "MuseGenerator",
     "PatchConvTranspose",
     "PhraseCritic",
-    "TrainingStopped",
     "generate",
     "make_state",
     "phrase_batches",
@@ -297,10 +296,6 @@ def wgan_gp_step(
     return {"d": ld.item(), "g": lg.item(), "gp": gp.item(), "w": w.item()}
 
 
-class TrainingStopped(RuntimeError):
-    """Raised inside a step to stop :func:`fit` when the wall-clock guard runs out."""
-
-
 def train(
     state: GANState,
     rolls: np.ndarray,
@@ -314,25 +309,21 @@ def train(
     **fit_kwargs: Any,
 ) -> GANState:
     """Train for ``steps`` generator steps in total (resuming from ``checkpoint_path`` if it
-    exists), or until ``max_seconds`` of wall-clock time have passed in this call; then a
-    checkpoint is saved and ``state.extra["stopped_early"]`` says which happened."""
-    start = time.perf_counter()
+    exists) with :func:`wgan_gp_step`, or until ``max_seconds`` of training in this call
+    (:func:`~gan_tutorial.torch.training.fit`'s time guard; ``state.extra["stopped_early"]``
+    says which happened, and the checkpoint is saved either way)."""
     data = phrase_batches(rolls, batch_size, state.data_gen, n_critic)
-
-    def step(s: GANState, batch: Tensor) -> dict[str, float]:
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
-            raise TrainingStopped
-        return wgan_gp_step(s, batch, n_critic, gp_weight)
-
-    state.extra["stopped_early"] = False
-    try:
-        fit(state, data, steps, step_fn=step, checkpoint_path=checkpoint_path, **fit_kwargs)
-    except TrainingStopped:
-        state.extra["stopped_early"] = True
-        if checkpoint_path is not None:
-            save_checkpoint(checkpoint_path, state)
-    state.extra["train_seconds"] = round(time.perf_counter() - start, 1)
-    return state
+    step = partial(wgan_gp_step, n_critic=n_critic, gp_weight=gp_weight)
+    return fit(
+        state,
+        data,
+        steps,
+        step_fn=step,
+        max_seconds=max_seconds,
+        checkpoint_path=checkpoint_path,
+        desc="MuseGAN",
+        **fit_kwargs,
+    )
 
 
 @torch.no_grad()

@@ -1,38 +1,52 @@
-"""PyTorch GAN training plumbing: state, atomic checkpoints, exact resume, and a ``fit`` loop.
+"""PyTorch GAN training: the run's state, chapter 22's step and :func:`fit`, the one loop.
 
-Everything random in a run is drawn from generators held by :class:`GANState` and saved
-in its checkpoint: the batch indices (``state.data_gen``), the noise ``z``
-(``state.noise_gen``), a numpy generator for anything else (``state.rng``) and torch's
-global generator. So ``fit`` for 2N steps gives the same weights as ``fit`` for N steps,
-a save, a load into freshly built models, and N more steps.
+Every PyTorch GAN of the course trains through :func:`fit` with its own step function:
+chapter 22's DCGAN and LSTM generator (:func:`train_step`, the default), chapter 23's
+progressive GAN, chapter 22c's MuseGAN (:func:`gan_tutorial.torch.musegan.wgan_gp_step`)
+and chapter 25's conditional GAN (:func:`gan_tutorial.torch.cgan.training.train_step`).
+So they share:
 
-Checkpoints contain only tensors, numbers, strings, lists and dicts, so they load with
-``torch.load(path, weights_only=True)`` (no arbitrary code runs when loading).
+* **one NaN guard**: every loss goes through :func:`gan_tutorial.training.check_finite`,
+  and a NaN stops the run before anything is saved;
+* **one time guard**: ``max_seconds`` counts *seconds of training in this call*, the
+  time spent drawing batches and in the step function. Checkpoints, callbacks (sampling,
+  evaluation) and plots do not count, so a machine that evaluates more does not train
+  less. ``state.extra["train_seconds"]`` adds the training seconds of every call and
+  resume; ``state.extra["stopped_early"]`` says whether the guard stopped this call. A
+  guard-stopped run goes on for another ``max_seconds`` when the same call runs again
+  (a notebook's ``FRESH = False``, or the same command line);
+* **one EMA** (:class:`gan_tutorial.torch.tricks.EMA`, ``state.ema``);
+* **one checkpoint format** (:mod:`gan_tutorial.torch.checkpoint`) and exact resume:
+  everything random in a run is drawn from generators held by :class:`GANState` and
+  saved in its checkpoint (batch indices from ``state.data_gen``, noise from
+  ``state.noise_gen``, a numpy generator ``state.rng`` and torch's global generator), so
+  ``fit`` for 2N steps gives the same weights as ``fit`` for N steps, a save, a load into
+  freshly built models, and N more steps.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm.auto import tqdm
 
-from ..audio import atomic_write_bytes
-from ..errors import FileProblem
 from ..training import LivePlot, LossHistory, check_finite, every
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import batches
 from .losses import d_loss, g_loss
-from .tricks import make_optimizers
+from .tricks import EMA, make_optimizers
 
 __all__ = [
-    "CHECKPOINT_FORMAT",
     "GANState",
     "fit",
     "load_checkpoint",
@@ -41,23 +55,27 @@ __all__ = [
     "train_step",
 ]
 
-CHECKPOINT_FORMAT = "gan_tutorial.torch.gan_checkpoint/1"
-_KEYS = ("format", "step", "generator", "discriminator", "opt_g", "opt_d", "history", "rng")
-
-StepFn = Callable[["GANState", Any], Mapping[str, float | Tensor]]
+StepFn = Callable[[Any, Any], Mapping[str, float | Tensor]]
 
 
 def _seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
 
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain model inside a ``DistributedDataParallel`` wrapper (or the model itself)."""
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
 @dataclass
 class GANState:
     """Everything a GAN run needs to continue exactly where it stopped.
 
-    ``G`` maps ``(B, latent_dim)`` noise to ``(B, 1, F, T)``; ``D`` maps that to logits
-    ``(B, 1)``. ``step`` counts completed steps. ``extra`` holds JSON-able notes (profile,
-    spectrogram config, ...) that are saved with the checkpoint.
+    ``G`` maps ``(B, latent_dim)`` noise (and, for a conditional GAN, labels) to
+    ``(B, 1, F, T)``; ``D`` maps that to logits ``(B, 1)``; either may be wrapped in
+    ``DistributedDataParallel``. ``step`` counts completed steps. ``ema`` (optional) is
+    the averaged generator. ``extra`` holds JSON-able notes (profile, training seconds,
+    ...) that are saved with the checkpoint.
     """
 
     G: nn.Module
@@ -67,26 +85,61 @@ class GANState:
     seed: int = 0
     step: int = 0
     history: LossHistory = field(default_factory=LossHistory)
-    data_gen: torch.Generator | None = None
-    noise_gen: torch.Generator | None = None
-    rng: np.random.Generator | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    ema: EMA | None = None
+    data_gen: torch.Generator = field(init=False)
+    noise_gen: torch.Generator = field(init=False)
+    rng: np.random.Generator = field(init=False)
+
+    # config() entries a resumed run may change, and the advice when a checkpoint differs
+    resumable: ClassVar[tuple[str, ...]] = ()
+    checkpoint_fix: ClassVar[str] = (
+        "build G, D and the optimisers exactly as in the run that saved it (same size, "
+        "base_channels, latent_dim, hidden), or delete the file to start afresh."
+    )
 
     def __post_init__(self) -> None:
-        if self.data_gen is None:
-            self.data_gen = _seeded(self.seed)
-        if self.noise_gen is None:
-            self.noise_gen = _seeded(self.seed + 1)
-        if self.rng is None:
-            self.rng = np.random.default_rng(self.seed + 2)
+        self.data_gen = _seeded(self.seed)
+        self.noise_gen = _seeded(self.seed + 1)
+        self.rng = np.random.default_rng(self.seed + 2)
+
+    @property
+    def generator(self) -> nn.Module:
+        """The plain generator (unwrapped from DDP)."""
+        return unwrap(self.G)
+
+    @property
+    def discriminator(self) -> nn.Module:
+        """The plain discriminator (unwrapped from DDP)."""
+        return unwrap(self.D)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """What to sample from: the EMA generator, or the plain one without an EMA."""
+        return self.ema.module if self.ema is not None else self.generator
 
     @property
     def latent_dim(self) -> int:
-        return int(self.G.latent_dim)
+        return int(self.generator.latent_dim)
 
     @property
     def device(self) -> torch.device:
         return next(self.G.parameters()).device
+
+    def to(self, device: torch.device | str) -> GANState:
+        """Move G, D and the EMA to ``device`` (in place); returns the state."""
+        for m in (self.G, self.D, None if self.ema is None else self.ema.module):
+            if m is not None:
+                m.to(device)
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """JSON-able description of how the run was built; a checkpoint must match it
+        (except the :attr:`resumable` entries) to be resumed."""
+        return {
+            "generator": type(self.generator).__name__,
+            "discriminator": type(self.discriminator).__name__,
+        }
 
     def noise(self, n: int) -> Tensor:
         """``(n, latent_dim)`` standard normal noise from ``noise_gen`` (advances it)."""
@@ -125,7 +178,7 @@ def train_step(
     loss: str = "bce",
     *,
     targets: tuple[float, float] = (1.0, 0.0),
-    ema: Any | None = None,
+    ema: EMA | None = None,
 ) -> dict[str, float]:
     """One discriminator step, then one generator step; returns ``{'d': ..., 'g': ...}``.
 
@@ -155,115 +208,21 @@ def train_step(
     lg.backward()
     opt_g.step()
     if ema is not None:
-        ema.update(G)
+        ema.update(G)  # type: ignore[arg-type]  # G is the module itself when an EMA is kept
     return {"d": ld.item(), "g": lg.item()}
 
 
-# --------------------------------------------------------------------------- checkpoints
-def _payload(state: GANState) -> dict[str, Any]:
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "step": int(state.step),
-        "seed": int(state.seed),
-        "generator": state.G.state_dict(),
-        "discriminator": state.D.state_dict(),
-        "opt_g": state.opt_g.state_dict(),
-        "opt_d": state.opt_d.state_dict(),
-        "history": state.history.state_dict(),
-        "rng": {
-            "torch": torch.get_rng_state(),
-            "data": state.data_gen.get_state(),
-            "noise": state.noise_gen.get_state(),
-            # PCG64's 128-bit integers as JSON text: plain data for weights_only loading
-            "numpy": json.dumps(state.rng.bit_generator.state),
-        },
-        "meta": {
-            "generator_class": type(state.G).__name__,
-            "discriminator_class": type(state.D).__name__,
-            "extra_json": json.dumps(state.extra),
-        },
-    }
+def _default_step(loss: str, targets: tuple[float, float]) -> StepFn:
+    """:func:`train_step` on one batch of real clips, with noise from ``state.noise``."""
+
+    def step(s: GANState, batch: Any) -> dict[str, float]:
+        real = (batch[0] if isinstance(batch, tuple | list) else batch).to(s.device)
+        z = s.noise(len(real))
+        return train_step(s.G, s.D, s.opt_g, s.opt_d, real, z, loss, targets=targets, ema=s.ema)
+
+    return step
 
 
-def save_checkpoint(path: str | os.PathLike, state: GANState) -> Path:
-    """Save ``state`` to ``path`` atomically; returns the path.
-
-    ``torch.save`` serialises into memory; :func:`gan_tutorial.audio.atomic_write_bytes`
-    writes a temporary file in the same folder, flushes it to disk and renames it over
-    ``path`` with ``os.replace`` (atomic on one filesystem). A crash or an exception while
-    saving leaves the previous checkpoint untouched and no temporary file behind.
-    """
-    buf = io.BytesIO()
-    torch.save(_payload(state), buf)
-    return atomic_write_bytes(path, buf.getvalue())
-
-
-def read_checkpoint(
-    path: str | os.PathLike,
-    fmt: str = CHECKPOINT_FORMAT,
-    keys: tuple[str, ...] = _KEYS,
-    fix: str = "save checkpoints with gan_tutorial.torch.training.save_checkpoint.",
-) -> dict[str, Any]:
-    """The raw checkpoint dict, loaded with ``weights_only=True``; FileProblem if unusable.
-
-    ``fmt`` is the expected ``"format"`` entry and ``keys`` the entries it must hold (the
-    defaults are this module's; chapter 25's trainer passes its own); ``fix`` is the advice
-    printed when the file is another kind of checkpoint.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileProblem(
-            path, "checkpoint file does not exist.", "check the path, or train first."
-        )
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise FileProblem(
-            path,
-            f"is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc}).",
-            "delete it (it may be from an interrupted copy) and resume from another one.",
-        ) from exc
-    missing = [k for k in keys if not isinstance(ckpt, dict) or k not in ckpt]
-    if missing or ckpt.get("format") != fmt:
-        raise FileProblem(
-            path, f"is not a {fmt} checkpoint (missing {missing or ['format']}).", fix
-        )
-    return ckpt
-
-
-def load_checkpoint(path: str | os.PathLike, state: GANState) -> GANState:
-    """Restore models, optimisers, step, history and all RNG states into ``state``.
-
-    Build ``state`` with the same architectures first (e.g. ``Generator(size=64)``); the
-    generators are restored in place, so iterators made from ``state.data_gen`` (see
-    :func:`gan_tutorial.torch.data.batches`) continue exactly. Returns ``state``.
-    """
-    ckpt = read_checkpoint(path)
-    try:
-        state.G.load_state_dict(ckpt["generator"])
-        state.D.load_state_dict(ckpt["discriminator"])
-        state.opt_g.load_state_dict(ckpt["opt_g"])
-        state.opt_d.load_state_dict(ckpt["opt_d"])
-    except (RuntimeError, ValueError, KeyError) as exc:
-        raise FileProblem(
-            path,
-            f"does not match these models/optimisers ({exc}).",
-            "build G, D and the optimisers exactly as in the run that saved it "
-            "(same size, base_channels, latent_dim, hidden).",
-        ) from exc
-    state.step = int(ckpt["step"])
-    state.seed = int(ckpt.get("seed", state.seed))
-    state.history.load_state_dict(ckpt["history"])
-    rng = ckpt["rng"]
-    torch.set_rng_state(rng["torch"])
-    state.data_gen.set_state(rng["data"])
-    state.noise_gen.set_state(rng["noise"])
-    state.rng.bit_generator.state = json.loads(rng["numpy"])
-    state.extra.update(json.loads(ckpt.get("meta", {}).get("extra_json", "{}")))
-    return state
-
-
-# --------------------------------------------------------------------------- the loop
 def fit(
     state: GANState,
     data: np.ndarray | Tensor | Iterator,
@@ -272,67 +231,87 @@ def fit(
     batch_size: int = 32,
     loss: str = "bce",
     targets: tuple[float, float] = (1.0, 0.0),
-    ema: Any | None = None,
+    ema: EMA | None = None,
     step_fn: StepFn | None = None,
+    max_seconds: float | None = None,
     checkpoint_path: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
     resume: bool = True,
     sample_every: int = 0,
-    on_sample: Callable[[GANState], None] | None = None,
+    sample_every_s: float = 0.0,
+    on_sample: Callable[[Any], None] | None = None,
     plot: LivePlot | None = None,
     plot_every: int = 25,
     progress: bool = True,
+    rank: int = 0,
+    desc: str = "GAN",
 ) -> GANState:
-    """Train until ``state.step == steps`` (a total, so a resumed run finishes the same job).
+    """Train until ``state.step == steps`` (a total, so a resumed run finishes the same job)
+    or until the time guard: ``max_seconds`` of training in this call (``None`` or 0: no
+    guard; see the module docstring for what counts).
 
     ``data``: an ``(N, F, T)`` array/tensor (batched with ``state.data_gen``, which makes
-    resuming exact) or any iterator of ``(B, 1, F, T)`` batches. ``step_fn(state, batch)``
-    does one optimisation step and returns its losses (default: :func:`train_step` with
-    ``loss``, ``targets``, ``ema`` and ``state.noise``). If ``checkpoint_path`` exists and
-    ``resume``, training continues from it; a checkpoint is written every
-    ``checkpoint_every`` steps and at the end. Every loss is checked with
-    :func:`gan_tutorial.training.check_finite`: a NaN raises
+    resuming exact) or any iterator of batches, drawn once per step. ``step_fn(state,
+    batch)`` does one optimisation step and returns its losses (default:
+    :func:`train_step` with ``loss``, ``targets``, ``state.ema`` and ``state.noise``);
+    ``ema``, if given, becomes ``state.ema`` (checkpointed with the run). If
+    ``checkpoint_path`` exists and ``resume``, training continues from it; a checkpoint is
+    written every ``checkpoint_every`` steps and when training stops. Every loss is
+    checked with :func:`gan_tutorial.training.check_finite`: a NaN raises
     :class:`~gan_tutorial.errors.TrainingDiverged` *before* anything is saved.
-    ``on_sample(state)`` runs every ``sample_every`` steps (use ``state.fixed_noise`` there,
-    not ``state.noise``, so that sampling does not change the training stream).
+    ``on_sample(state)`` runs every ``sample_every`` steps and every ``sample_every_s``
+    seconds of training (use ``state.fixed_noise`` there, not ``state.noise``, so that
+    sampling does not change the training stream). ``rank``: in a distributed run only
+    rank 0 writes checkpoints and shows progress.
     """
-    from tqdm.auto import tqdm
-
     last_good: str | None = None
+    writer = rank == 0
+    if ema is not None:
+        state.ema = ema
     if checkpoint_path is not None and resume and Path(checkpoint_path).exists():
         load_checkpoint(checkpoint_path, state)
         last_good = f"{checkpoint_path} (step {state.step})"
-        if progress:
+        if progress and writer:
             tqdm.write(f"resumed from {last_good}")
-    if isinstance(data, np.ndarray | Tensor):
-        data = batches(data, batch_size, state.data_gen)
-    if step_fn is None:
-
-        def step_fn(s: GANState, batch: Any) -> dict[str, float]:
-            real = (batch[0] if isinstance(batch, tuple | list) else batch).to(s.device)
-            z = s.noise(len(real))
-            return train_step(s.G, s.D, s.opt_g, s.opt_d, real, z, loss, targets=targets, ema=ema)
-
+    batch_iter = (
+        batches(data, batch_size, state.data_gen) if isinstance(data, np.ndarray | Tensor) else data
+    )
+    step = step_fn or _default_step(loss, targets)
+    limit = max_seconds or math.inf
+    before = float(state.extra.get("train_seconds", 0.0))
+    spent, next_sample_s = 0.0, sample_every_s
+    state.extra["stopped_early"] = False
     state.G.train()
     state.D.train()
-    with tqdm(total=steps, initial=state.step, disable=not progress, desc="GAN") as bar:
-        while state.step < steps:
-            losses = step_fn(state, next(data))
+    with tqdm(
+        total=steps, initial=state.step, disable=not progress or not writer, desc=desc
+    ) as bar:
+        while state.step < steps and spent < limit:
+            t0 = time.perf_counter()
+            losses = step(state, next(batch_iter))
+            spent += time.perf_counter() - t0
             values = check_finite(state.step + 1, checkpoint=last_good, **losses)
             state.step += 1
             state.history.append(state.step, **values)
+            state.extra["train_seconds"] = before + spent
             bar.update(1)
             if state.step % 10 == 0 or state.step == steps:
                 bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
-            if checkpoint_path is not None and (
-                every(state.step, checkpoint_every) or state.step == steps
+            done = state.step >= steps or spent >= limit
+            state.extra["stopped_early"] = done and state.step < steps
+            if (
+                checkpoint_path is not None
+                and writer
+                and (every(state.step, checkpoint_every) or done)
             ):
                 save_checkpoint(checkpoint_path, state)
                 last_good = f"{checkpoint_path} (step {state.step})"
-            if on_sample is not None and every(state.step, sample_every):
+            timed = sample_every_s > 0 and spent >= next_sample_s
+            if on_sample is not None and (every(state.step, sample_every) or timed):
                 on_sample(state)
+                next_sample_s = spent + sample_every_s
                 state.G.train()
                 state.D.train()
-            if plot is not None and (every(state.step, plot_every) or state.step == steps):
+            if plot is not None and (every(state.step, plot_every) or done):
                 plot.update(state.history)
     return state

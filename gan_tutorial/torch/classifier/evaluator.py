@@ -1,118 +1,34 @@
-"""An "Inception network for audio": a small CNN pitch classifier (GANSynth's choice).
-
-Image GAN metrics (IS, FID, KID, precision/recall) need a pretrained network; for notes
-GANSynth (Engel et al. 2019) trained a pitch classifier on NSynth and used its softmax
-(Inception Score, pitch accuracy, pitch entropy) and its penultimate layer (FID). This
-module ships the same idea, small enough for a laptop:
-
-* :class:`PitchClassifier` - log-mel (B, 1, 64, 64) -> 49 pitch logits (MIDI 36..84),
-  with a 128-d embedding before the last layer;
-* :class:`AudioEvaluator` - the trained classifier plus its spectrogram settings and
-  normaliser, working straight from audio (N, 16384) at 16 kHz of any profile;
-* training lives in :mod:`gan_tutorial.torch.classifier_training`
-  (:func:`train_classifier` is re-exported here).
-
-Retrain the packaged weights (a couple of minutes on 2 CPU cores)::
-
-    python -m gan_tutorial.torch.classifier --train     # same as ...classifier_training
-    python -m gan_tutorial.torch.classifier --evaluate
-"""
+"""The trained pitch classifier as chapter 24's audio metric network."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..audio import SR, SpecConfig, SpecNormalizer
-from ..errors import FileProblem
+from ...audio import resample
+from ...errors import FileProblem
+from ...spectral import SR, SpecConfig, SpecNormalizer, fix_length, log_spectrogram
+from .model import (
+    CHANNELS,
+    EMBED_DIM,
+    N_CLASSES,
+    PITCH_LOW,
+    RETRAIN,
+    SPEC_SIZE,
+    WEIGHTS_NAME,
+    PitchClassifier,
+    companions,
+    default_weights_path,
+)
 
-__all__ = [
-    "EMBED_DIM",
-    "N_CLASSES",
-    "PITCH_HIGH",
-    "PITCH_LOW",
-    "AudioEvaluator",
-    "PitchClassifier",
-    "default_weights_path",
-]
-
-PITCH_LOW = 36  # C2
-PITCH_HIGH = 84  # C6 (inclusive)
-N_CLASSES = PITCH_HIGH - PITCH_LOW + 1  # 49
-EMBED_DIM = 128
-CHANNELS = (16, 32, 64, 64)
-SPEC_SIZE = 64
-DATA_PROFILE = "gpu"  # programs x pitches 36..84 x 5 velocities: the classifier's own data
-RETRAIN = "retrain with: python -m gan_tutorial.torch.classifier --train"
-WEIGHTS_NAME = "pitch_classifier.pt"
+__all__ = ["AudioEvaluator", "inception_score"]
 
 
-def default_weights_path() -> Path:
-    """``gan_tutorial/weights/pitch_classifier.pt`` (the packaged weights)."""
-    return Path(__file__).resolve().parents[1] / "weights" / WEIGHTS_NAME
-
-
-def _companions(weights: Path) -> tuple[Path, Path]:
-    """(normaliser .npz, metadata .json) paths stored next to ``weights``."""
-    return (
-        weights.with_name(weights.stem + "_normalizer.npz"),
-        weights.with_suffix(".json"),
-    )
-
-
-# --------------------------------------------------------------------------- model
-class PitchClassifier(nn.Module):
-    """Conv-BN-ReLU-maxpool blocks -> mean over time -> 128-d embedding -> 49 logits.
-
-    Input: (B, 1, n_bins, frames) normalised log-mel in [-1, 1], frequency first.
-    Pitch is *where* the harmonics sit on the frequency axis, so the pooling at the end
-    averages over time only and keeps the (coarse) frequency axis; a fully global
-    average pool would throw away the absolute frequency that the label depends on.
-    """
-
-    def __init__(
-        self,
-        n_classes: int = N_CLASSES,
-        channels: tuple[int, ...] = CHANNELS,
-        embed_dim: int = EMBED_DIM,
-        n_bins: int = SPEC_SIZE,
-        dropout: float = 0.3,
-    ) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        c_in = 1
-        for c in channels:
-            layers += [
-                nn.Conv2d(c_in, c, 3, padding=1, bias=False),
-                nn.BatchNorm2d(c),
-                nn.ReLU(inplace=True),
-                nn.MaxPool2d(2),
-            ]
-            c_in = c
-        self.features = nn.Sequential(*layers)
-        f_out = n_bins // 2 ** len(channels)
-        if f_out < 1:
-            raise ValueError(f"{len(channels)} pooling blocks are too many for {n_bins} bins.")
-        self.embedding = nn.Linear(c_in * f_out, embed_dim)  # the penultimate layer (FID)
-        self.head = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(embed_dim, n_classes))
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 1, F, T) -> (B, embed_dim) embedding (before the ReLU)."""
-        h = self.features(x).mean(dim=3)  # (B, C, F') - average over time
-        return self.embedding(h.flatten(1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 1, F, T) -> (B, n_classes) logits; class k is MIDI pitch PITCH_LOW + k."""
-        return self.head(self.embed(x))
-
-
-# --------------------------------------------------------------------------- evaluator
 class AudioEvaluator:
     """The trained pitch classifier as an audio metric network.
 
@@ -149,7 +65,7 @@ class AudioEvaluator:
             weights = weights / WEIGHTS_NAME  # a folder holding the three files
         if not weights.is_file():
             raise FileProblem(weights, "weights file does not exist.", RETRAIN)
-        norm_path, meta_path = _companions(weights)
+        norm_path, meta_path = companions(weights)
         meta = _read_meta(meta_path)
         arch = meta.get("architecture", {})
         try:
@@ -182,8 +98,6 @@ class AudioEvaluator:
 
     # ------------------------------------------------------------------ inputs
     def _prepare(self, audio: np.ndarray, sr: int) -> np.ndarray:
-        from ..audio import fix_length, resample
-
         y = np.asarray(audio, dtype=np.float32)
         if y.ndim == 1:
             y = y[None]
@@ -199,15 +113,15 @@ class AudioEvaluator:
             y = resample(y, sr, self.spec_config.sr).astype(np.float32)
         return fix_length(y, self.spec_config.n_samples)
 
-    def _batched(self, audio: np.ndarray, sr: int, fn) -> np.ndarray:
-        from ..audio import spectrogram
-
+    def _batched(
+        self, audio: np.ndarray, sr: int, fn: Callable[[torch.Tensor], torch.Tensor]
+    ) -> np.ndarray:
         y = self._prepare(audio, sr)
         out = []
         with torch.no_grad():
             for i in range(0, len(y), self.batch_size):
                 spec = self.normalizer.transform(
-                    spectrogram(y[i : i + self.batch_size], self.spec_config)
+                    log_spectrogram(y[i : i + self.batch_size], self.spec_config)
                 )
                 out.append(fn(torch.from_numpy(spec[:, None])).float().numpy())
         if not out:
@@ -272,23 +186,8 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def _inception_score(p: np.ndarray) -> float:
+def inception_score(p: np.ndarray) -> float:
     """exp(E_x KL(p(y|x) || p(y))) of softmax rows ``p`` (N, K), in one part."""
-    from ..metrics import inception_score
+    from ...metrics import inception_score as score  # scipy: only when a score is asked for
 
-    return inception_score(np.asarray(p, dtype=np.float64), splits=1)[0]
-
-
-def __getattr__(name: str) -> Any:
-    """Lazy re-export of the training entry points (no import cycle at load time)."""
-    if name in ("train_classifier", "evaluate_shipped", "main"):
-        from . import classifier_training
-
-        return getattr(classifier_training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if __name__ == "__main__":
-    from gan_tutorial.torch.classifier_training import main
-
-    raise SystemExit(main())
+    return score(np.asarray(p, dtype=np.float64), splits=1)[0]

@@ -2,21 +2,16 @@
 
 :func:`train_classifier` trains it reproducibly on ``nsynth_lite('gpu')`` and writes the
 weights, normaliser and metadata atomically; :func:`evaluate_shipped` checks saved
-weights on the held-out split. Command line (a couple of minutes on 2 CPU cores)::
-
-    python -m gan_tutorial.torch.classifier_training --train
-    python -m gan_tutorial.torch.classifier_training --evaluate
+weights on the held-out split. Command line: ``python -m gan_tutorial.torch.classifier``.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import math
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -24,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..audio import LOG_EPS, SpecConfig, SpecNormalizer
-from ..io import atomic_write_bytes
-from .classifier import (
+from ...io import atomic_write_bytes
+from ...spectral import LOG_EPS, SpecConfig, SpecNormalizer, log_spectrogram
+from .evaluator import AudioEvaluator, inception_score
+from .model import (
     CHANNELS,
     DATA_PROFILE,
     EMBED_DIM,
@@ -35,14 +31,14 @@ from .classifier import (
     PITCH_LOW,
     SPEC_SIZE,
     WEIGHTS_NAME,
-    AudioEvaluator,
     PitchClassifier,
-    _companions,
-    _inception_score,
+    companions,
     default_weights_path,
 )
 
-__all__ = ["evaluate_shipped", "main", "train_classifier"]
+# Lazy import: gan_tutorial.data (music21, pretty_midi) only where the default data is built.
+
+__all__ = ["evaluate_shipped", "train_classifier"]
 
 
 def _dataset_sha256(manifest: dict) -> str:
@@ -115,12 +111,10 @@ def train_classifier(
     ``pitch_classifier.pt`` (float32 state_dict), ``_normalizer.npz`` and ``.json``,
     each written atomically; ``out_dir=False`` writes nothing.
     """
-    from ..audio import spectrogram
-
     t0 = time.time()
     source = "custom data passed to train_classifier"
     if data is None:
-        from ..data.builtin import nsynth_lite
+        from ...data.builtin import nsynth_lite
 
         source = f"nsynth_lite({DATA_PROFILE!r}, seed=0)"
 
@@ -141,7 +135,7 @@ def train_classifier(
         for s in ("train", "valid", "test"):
             m = data.split == s
             spec = (
-                spectrogram(data.audio[m], cfg)
+                log_spectrogram(data.audio[m], cfg)
                 if m.any()
                 else np.zeros((0, *cfg.shape), np.float32)
             )
@@ -200,7 +194,7 @@ def train_classifier(
     metrics = {
         "test_accuracy": _accuracy(model, *evals["test"]),
         "valid_accuracy": history[-1]["valid_accuracy"] if history else float("nan"),
-        "test_inception_score": _inception_score(p_te) if len(p_te) else float("nan"),
+        "test_inception_score": inception_score(p_te) if len(p_te) else float("nan"),
         "test_pitch_classes": len(torch.unique(evals["test"][1])),
         "final_loss": history[-1]["loss"] if history else float("nan"),
         "history": history,
@@ -246,9 +240,7 @@ def train_classifier(
         "train_cpu_seconds": round(train_cpu_seconds, 2),  # all threads of this process
         "total_seconds": round(time.time() - t0, 2),
         "command": command
-        or (
-            f"python -m gan_tutorial.torch.classifier_training --train --epochs {epochs} --seed {seed}"
-        ),
+        or (f"python -m gan_tutorial.torch.classifier --train --epochs {epochs} --seed {seed}"),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if out_dir is not False:
@@ -259,7 +251,7 @@ def train_classifier(
 def _save(model: PitchClassifier, norm: SpecNormalizer, meta: dict, out_dir: Path) -> None:
     """Write weights (float32 state_dict), normaliser and metadata, each atomically."""
     weights = out_dir / WEIGHTS_NAME
-    norm_path, meta_path = _companions(weights)
+    norm_path, meta_path = companions(weights)
     state = {
         k: (v.float() if v.is_floating_point() else v).detach().clone().contiguous()
         for k, v in model.state_dict().items()
@@ -273,7 +265,7 @@ def _save(model: PitchClassifier, norm: SpecNormalizer, meta: dict, out_dir: Pat
 
 def evaluate_shipped(path: str | os.PathLike | None = None, progress: bool = True) -> dict:
     """Held-out accuracy and IS of saved weights on ``nsynth_lite('gpu')``'s test split."""
-    from ..data.builtin import nsynth_lite
+    from ...data.builtin import nsynth_lite
 
     ev = AudioEvaluator.load(path)
     test = nsynth_lite(DATA_PROFILE, seed=0, progress=progress).subset("test")
@@ -281,48 +273,7 @@ def evaluate_shipped(path: str | os.PathLike | None = None, progress: bool = Tru
     pred = p.argmax(1) + ev.pitch_low
     return {
         "test_accuracy": float((pred == test.pitch).mean()),
-        "test_inception_score": _inception_score(p),
+        "test_inception_score": inception_score(p),
         "test_pitch_classes": len(np.unique(test.pitch)),
         "n": len(test),
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m gan_tutorial.torch.classifier_training",
-        description=(__doc__ or "").split("\n")[0],
-    )
-    mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--train", action="store_true", help="retrain the pitch classifier")
-    mode.add_argument("--evaluate", action="store_true", help="held-out accuracy of saved weights")
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--out",
-        default=None,
-        help="weights folder to write (--train) or read (--evaluate); default: packaged",
-    )
-    args = ap.parse_args(argv)
-    if args.train:
-        cmd = " ".join(
-            [
-                "python -m gan_tutorial.torch.classifier_training",
-                *(sys.argv[1:] if argv is None else argv),
-            ]
-        )
-        m = train_classifier(seed=args.seed, epochs=args.epochs, out_dir=args.out, command=cmd)
-        print(
-            f"test accuracy {m['test_accuracy']:.4f}  IS {m['test_inception_score']:.2f} "
-            f"({m['test_pitch_classes']} pitch classes)  trained in {m['train_seconds']:.0f} s"
-        )
-    else:
-        m = evaluate_shipped(args.out)
-        print(
-            f"test accuracy {m['test_accuracy']:.4f} on {m['n']} held-out notes; "
-            f"IS {m['test_inception_score']:.2f} ({m['test_pitch_classes']} pitch classes)"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

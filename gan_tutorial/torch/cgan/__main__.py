@@ -2,22 +2,22 @@
 
 One process (CPU or one GPU)::
 
-    python -m gan_tutorial.torch.train_cgan --profile laptop --out runs/cgan
-    python -m gan_tutorial.torch.train_cgan --profile gpu --out runs/cgan --device cuda
+    python -m gan_tutorial.torch.cgan --profile laptop --out runs/cgan
+    python -m gan_tutorial.torch.cgan --profile gpu --out runs/cgan --device cuda
 
 Several processes with PyTorch's DistributedDataParallel (``torchrun`` sets RANK,
 WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT)::
 
-    torchrun --nproc_per_node=4 -m gan_tutorial.torch.train_cgan --profile gpu --out runs/cgan
+    torchrun --nproc_per_node=4 -m gan_tutorial.torch.cgan --profile gpu --out runs/cgan
     torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --rdzv_backend=c10d \\
-        --rdzv_endpoint=HOST:29500 -m gan_tutorial.torch.train_cgan --profile gpu --out runs/cgan
+        --rdzv_endpoint=HOST:29500 -m gan_tutorial.torch.cgan --profile gpu --out runs/cgan
 
 The backend is NCCL on GPUs and gloo on CPUs. Every process trains on its own shard of each
 epoch (``DistributedSampler``) with ``--batch-size`` clips, so the effective batch is
 ``world_size x batch_size``; DDP averages the gradients, so all processes keep identical
 weights. Seeds: the weights start from ``--seed`` on every rank; rank ``r`` draws its noise,
 fake labels and time shifts at step ``s`` from ``SeedSequence([seed, r, s])``
-(:func:`gan_tutorial.torch.cgan_train.step_seed`). Only rank 0 writes the checkpoint
+(:func:`gan_tutorial.torch.cgan.training.step_seed`). Only rank 0 writes the checkpoint
 ``OUT/checkpoint.pt`` (atomic; rerunning the same command resumes exactly) and the sample
 file ``OUT/samples_torch_cgan.npz`` (the format notebook 25 writes). Needs only torch, numpy
 and tqdm once the data cache (``data/cache``) exists.
@@ -33,45 +33,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
-from ..audio import SpecConfig
-from .cgan_train import (
-    CGANData,
-    CGANSettings,
-    build_run,
-    load_cgan_checkpoint,
-    prepare_data,
-    settings_for,
-    train,
-)
+from ... import config
+from ...spectral import SpecConfig
+from .data import CGANData, prepare_data, synthetic_data
+from .evaluation import save_cgan_samples
+from .training import CGANSettings, build_run, settings_for, train
 
-__all__ = ["main", "parse_overrides", "synthetic_data"]
+# Lazy import: gan_tutorial.data (music21, pretty_midi) only where real data is loaded.
+
+__all__ = ["main", "parse_overrides"]
 
 SAMPLES_NAME = "samples_torch_cgan"
 
 
-def synthetic_data(n: int = 32, size: int = 32, n_pitches: int = 4, seed: int = 0) -> CGANData:
-    """Tiny random labelled spectrograms (tests and smoke runs; no dataset needed)."""
-    from ..audio import SpecNormalizer
-
-    g = torch.Generator().manual_seed(seed)
-    cfg = SpecConfig.for_size(size)
-    return CGANData(
-        x=torch.rand(n, 1, size, size, generator=g) * 2 - 1,
-        pitch=torch.arange(n) % n_pitches,
-        family=(torch.arange(n) // n_pitches) % 2,
-        pitches=list(range(60, 60 + n_pitches)),
-        family_names=["a", "b"],
-        normalizer=SpecNormalizer(np.zeros(size, np.float32), np.ones(size, np.float32)),
-        spec_config=cfg,
-    )
-
-
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m gan_tutorial.torch.train_cgan",
+        prog="python -m gan_tutorial.torch.cgan",
         description="Train the chapter-25 conditional audio GAN (resumes from OUT/checkpoint.pt).",
     )
     p.add_argument("--profile", default=os.environ.get("GAN_TUTORIAL_PROFILE", "laptop"))
@@ -98,8 +79,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["lr_d=1e-4", "pairs=false"]`` -> ``{"lr_d": 0.0001, "pairs": False}``, checked
-    against :class:`CGANSettings` (values are JSON; bare words are strings)."""
+    """``["lr_d=1e-4", "condition_family=false", "loss=bce"]`` -> ``{"lr_d": 0.0001,
+    "condition_family": False, "loss": "bce"}``, checked against :class:`CGANSettings`
+    (values are JSON; bare words are strings; lists become tuples)."""
     fields = {f.name for f in dataclasses.fields(CGANSettings)}
     out: dict[str, Any] = {}
     for item in items:
@@ -128,8 +110,6 @@ def _distributed(device: str | None) -> tuple[int, int, torch.device]:
     else:
         dev = torch.device("cpu")
     if world > 1:
-        import torch.distributed as dist
-
         dist.init_process_group("nccl" if use_cuda else "gloo")
     return rank, world, dev
 
@@ -137,11 +117,19 @@ def _distributed(device: str | None) -> tuple[int, int, torch.device]:
 def _load_data(args: argparse.Namespace) -> tuple[CGANData, str]:
     if args.synthetic:
         return synthetic_data(args.synthetic), "synthetic"
-    from .. import config, data
+    from ... import data
 
     prof = config.profile(args.profile)
     notes = data.nsynth_lite(prof, progress=False)
     return prepare_data(notes.subset("train"), SpecConfig.for_size(prof.spec_size)), prof.name
+
+
+def _settings(args: argparse.Namespace, profile_name: str) -> CGANSettings:
+    """The profile's settings with the command line's changes."""
+    given = {"steps": args.steps, "batch_size": args.batch_size, "time_limit_s": args.time_limit}
+    overrides = {k: v for k, v in given.items() if v is not None}
+    overrides.update(parse_overrides(args.set))
+    return settings_for("quick" if args.synthetic else profile_name, **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,34 +145,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.fresh and ckpt.exists():
             ckpt.unlink()
     d, profile_name = _load_data(args)
-    overrides = {
-        k: v
-        for k, v in {"steps": args.steps, "batch_size": args.batch_size}.items()
-        if v is not None
-    }
-    if args.time_limit is not None:
-        overrides["time_limit_s"] = args.time_limit
-    overrides.update(parse_overrides(args.set))
-    base = "quick" if args.synthetic else profile_name
-    settings = settings_for(base, **overrides)
-    size = d.x.shape[-1]
-    run = build_run(settings, len(d.pitches), len(d.family_names), size, args.seed)
+    settings = _settings(args, profile_name)
+    run = build_run(settings, len(d.pitches), len(d.family_names), d.x.shape[-1], args.seed)
+    run.to(device)
     if world > 1:
-        import torch.distributed as dist
-
         dist.barrier()  # rank 0 may have just deleted a stale checkpoint
-    if ckpt.exists():
-        load_cgan_checkpoint(ckpt, run)
-        if rank == 0:
-            print(f"resuming from {ckpt} at step {run.step}", file=sys.stderr)
-    run.G.to(device)
-    run.D.to(device)
-    run.ema.module.to(device)
-    if world > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
         ids = [device.index] if device.type == "cuda" else None
-        run.G, run.D = DDP(run.G, device_ids=ids), DDP(run.D, device_ids=ids)
+        run.G = DistributedDataParallel(run.G, device_ids=ids)
+        run.D = DistributedDataParallel(run.D, device_ids=ids)
+    if rank == 0 and ckpt.exists():
+        print(f"resuming from {ckpt}", file=sys.stderr)
     run.extra.update(profile=profile_name, world_size=world)
     train(
         run,
@@ -196,11 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         progress=not args.no_progress,
     )
     if rank == 0 and args.samples > 0:
-        from .cgan_eval import save_cgan_samples
-
         path = save_cgan_samples(
             out / SAMPLES_NAME,
-            run.ema.module.cpu() if settings.ema_decay > 0 else run.generator.cpu(),
+            run.sampler.cpu(),
             d.normalizer,
             d.spec_config,
             d.pitches,
@@ -211,8 +179,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"{run.step} steps; checkpoint {ckpt}; samples {path}", file=sys.stderr)
     if world > 1:
-        import torch.distributed as dist
-
         dist.barrier()
         dist.destroy_process_group()
     return 0

@@ -1,6 +1,6 @@
 """Chapter 25's conditional GAN: a pitch- (and family-) conditioned generator, a projection
 discriminator with spectral norm, minibatch standard deviation and random time shifts
-(training and the EMA of the generator: :mod:`.cgan_train`).
+(training and the EMA of the generator: :mod:`.training`).
 
 Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
 ``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .tricks import apply_spectral_norm
+from ..tricks import apply_spectral_norm
 
 __all__ = [
     "CondDiscriminator",

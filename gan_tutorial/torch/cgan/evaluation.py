@@ -1,8 +1,8 @@
 """Sampling and judging the chapter-25 conditional GAN.
 
 * :func:`sample_labels` / :func:`generate`: labelled spectrograms from a generator;
-* :func:`make_samples` / :func:`save_cgan_samples`: clips (Griffin-Lim via
-  :mod:`.spectral`, matching the mel spectrogram: ``VOCODER``) saved in the course's
+* :func:`make_samples` / :func:`save_cgan_samples`: clips (the course's vocoder,
+  :data:`gan_tutorial.spectral.VOCODER`) saved in the course's
   sample format with their labels in the metadata (what the notebook and the CLI both
   write);
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
@@ -22,12 +22,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..audio import SpecConfig, SpecNormalizer
-from ..samples import load_samples, save_samples
-from .spectral import griffin_lim
+from ... import spectral
+from ...samples import load_samples, save_samples
+from ...spectral import SpecConfig, SpecNormalizer, griffin_lim, log_spectrogram
+from ..classifier import AudioEvaluator
 
-if TYPE_CHECKING:  # scipy (via metrics) stays out of the training CLI's imports
-    from ..evaluation import Embedded
+# Lazy imports: gan_tutorial.evaluation and .metrics (scipy) and gan_tutorial.data (music21,
+# pretty_midi) are imported inside the functions that judge, so that the training command
+# line, which writes its sample file with this module, needs only torch and numpy.
+if TYPE_CHECKING:
+    from ...evaluation import Embedded
 
 __all__ = [
     "N_ITER",
@@ -42,8 +46,9 @@ __all__ = [
 ]
 
 
-VOCODER = "mel"  # griffin_lim(match=...): what the clips' audio must keep, the mel spectrogram
-N_ITER = 50  # its rounds: 50 mel-matching rounds cost about what 32 rounds of "pinv" did
+# the course's one vocoder (gan_tutorial.spectral.VOCODER), by the names notebooks 24 and 25 use
+VOCODER: str = spectral.VOCODER["match"]  # griffin_lim(match=...): keep the mel spectrogram
+N_ITER: int = spectral.VOCODER["n_iter"]  # its rounds
 
 
 def sample_labels(
@@ -96,7 +101,7 @@ def make_samples(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``.
 
-    ``n_iter`` and ``match``: the vocoder, :func:`.spectral.griffin_lim`."""
+    ``n_iter`` and ``match``: the vocoder, :func:`gan_tutorial.spectral.griffin_lim`."""
     pitch, family = sample_labels(n, G.n_pitches, G.n_families, seed)
     specs = normalizer.inverse(generate(G, pitch, family, seed=seed + 1))
     audio = griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed, match=match)
@@ -131,8 +136,7 @@ def save_cgan_samples(
         "pitch": [int(pitches[i]) for i in p],
         "family": fam,
         "conditioned_on": ["pitch", "family"] if G.n_families else ["pitch"],
-        "griffin_lim_iterations": n_iter,
-        "griffin_lim_match": match,
+        **spectral.vocoder_meta(n_iter, match),
         **(meta or {}),
     }
     return save_samples(path, specs, audio, spec_config.sr, info)
@@ -147,7 +151,7 @@ class Judge:
     Griffin-Lim, the best a generator / a spectrogram generator can hope for.
     ``notes`` (all splits) and ``spec_config`` let :meth:`same_labels` build that
     Griffin-Lim floor again for any other set of labels; ``n_iter`` and ``match`` are
-    the Griffin-Lim of both floors (:func:`.spectral.griffin_lim`), the generated clips'.
+    the Griffin-Lim of both floors (:func:`gan_tutorial.spectral.griffin_lim`), the generated clips'.
     """
 
     evaluator: Any
@@ -172,9 +176,7 @@ class Judge:
         match: str = VOCODER,
     ) -> Judge:
         """From an ``NSynthLite`` dataset (its train split and its valid + test splits)."""
-        from ..evaluation import embed
-        from .classifier import AudioEvaluator
-        from .spectral import log_spectrogram
+        from ...evaluation import embed
 
         ev = evaluator or AudioEvaluator.load()
         train = notes.audio[notes.split == "train"]
@@ -197,7 +199,7 @@ class Judge:
         )
 
     def embed(self, audio: np.ndarray, sr: int | None = None) -> Embedded:
-        from ..evaluation import embed
+        from ...evaluation import embed
 
         return embed(self.evaluator, audio, sr or self.sr)
 
@@ -231,8 +233,6 @@ class Judge:
         floor to set a generated set against: a generator that rendered real notes
         exactly at these labels would score it. Kept per set of labels and seed.
         """
-        from .spectral import log_spectrogram
-
         if self.spec_config is None:
             raise ValueError("this Judge has no spec_config: build it with Judge.build(notes, cfg)")
         key = (tuple(int(m) for m in np.asarray(midi)), tuple(str(f) for f in family), seed)
@@ -248,7 +248,7 @@ class Judge:
     ) -> dict[str, Any]:
         """Chapter 24's row for the first ``n`` clips, plus ``pitch_accuracy`` when ``midi``
         (the requested MIDI pitch of each clip) is given."""
-        from .. import evaluation, metrics
+        from ... import evaluation, metrics
 
         n = min(len(emb), n or len(emb))
         sub = evaluation.Embedded(emb.features[:n], emb.probs[:n], emb.centroid_hz[:n])
@@ -285,7 +285,7 @@ SAME_LABELS_ROW = "real via Griffin-Lim, same labels"
 
 
 def targets(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float, bool]]:
-    """The issue's targets for the last row: ``{name: (value, threshold, met)}``."""
+    """The course's targets for the last row: ``{name: (value, threshold, met)}``."""
     held, gl, gen = rows[0], rows[1], rows[-1]
     checks = {
         "IS / real IS": (gen["is_mean"] / held["is_mean"], 0.85, True),
@@ -303,9 +303,9 @@ def evaluate_sample_file(
     """Chapter 24's table for a chapter-25 sample file (with its held-out rows at equal n).
 
     ``judge`` defaults to one built from the ``nsynth_lite`` data of the file's profile.
-    Prints the table and the issue's targets; returns the rows.
+    Prints the table and the course's targets; returns the rows.
     """
-    from .. import evaluation
+    from ... import evaluation
 
     s = load_samples(path)
     vocoder = {  # files from before the "mel" vocoder say nothing and used "pinv"
@@ -313,7 +313,7 @@ def evaluate_sample_file(
         "match": str(s.meta.get("griffin_lim_match", "pinv")),
     }
     if judge is None:
-        from .. import config, data
+        from ... import config, data
 
         notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
         judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]), **vocoder)

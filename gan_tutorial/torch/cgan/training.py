@@ -1,0 +1,256 @@
+"""Training the chapter-25 conditional GAN: settings per profile, the run, one step and
+:func:`train`, which runs that step through :func:`gan_tutorial.torch.training.fit` (the
+course's one loop: time guard, NaN guard, checkpoints, exact resume). Works in one process
+or under DistributedDataParallel.
+
+Randomness is a pure function of ``(seed, rank, step)``: the real batch of step ``s`` is a
+slice of a :class:`torch.utils.data.DistributedSampler` permutation (seeded with ``seed``,
+epoch ``s // steps_per_epoch``), and the noise, fake labels and time shifts come from a
+generator seeded with ``numpy.random.SeedSequence([seed, rank, s])``. So a resumed run
+repeats an uninterrupted one exactly, and every rank of a distributed run draws different
+noise (documented per-rank seeds) while all ranks start from the same weights (seeded with
+``seed``; DDP also broadcasts rank 0's).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import DistributedSampler, TensorDataset
+
+from ...config import by_profile
+from ..checkpoint import START_AFRESH
+from ..losses import d_loss, g_loss
+from ..training import GANState, fit
+from ..tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
+from .data import CGANData
+from .model import CondDiscriminator, CondGenerator, time_shift
+
+__all__ = [
+    "CGANRun",
+    "CGANSettings",
+    "batch_inputs",
+    "build_run",
+    "settings_for",
+    "step_seed",
+    "train",
+    "train_step",
+]
+
+
+@dataclass(frozen=True)
+class CGANSettings:
+    """Every choice of a chapter-25 run. The ablation switches one trick off at a time."""
+
+    steps: int = 3000
+    batch_size: int = 32  # per process
+    latent_dim: int = 64
+    base_g: int = 16
+    base_d: int = 16
+    condition_family: bool = True  # condition on instrument family as well as pitch
+    loss: str = "hinge"
+    spectral_norm: bool = True
+    lr_g: float = 3e-4  # G 1.5x faster than D: better than equal rates in notebook 25's log
+    lr_d: float = 2e-4  # TTUR (lr_d = 4 lr_g) measured worse here, see notebook 25
+    betas: tuple[float, float] = (0.0, 0.99)
+    ema_decay: float = 0.995  # 0 = sample from the raw generator
+    mbstd_group: int = 4  # 0 = no minibatch-std layer
+    mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
+    max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
+    time_limit_s: float = 0.0  # time guard: seconds of training per call (fit's max_seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_PROFILE_SETTINGS = {
+    "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
+    # the guard ends training early on a slower or busy machine, so that notebook 25 still
+    # ends in about the time its header gives
+    "laptop": CGANSettings(steps=8000, time_limit_s=480),
+    "gpu": CGANSettings(
+        steps=30000, batch_size=64, base_g=48, base_d=48, latent_dim=128, ema_decay=0.999
+    ),
+}
+
+
+def settings_for(profile_name: str | None, **overrides: Any) -> CGANSettings:
+    """The chapter-25 settings of a profile (``quick``/``laptop``/``gpu``; ``None``: the
+    active one), with overrides."""
+    return replace(by_profile(_PROFILE_SETTINGS, profile_name), **overrides)
+
+
+@dataclass
+class CGANRun(GANState):
+    """A :class:`~gan_tutorial.torch.training.GANState` with the run's settings
+    (``G``/``D`` may be DDP-wrapped; ``ema`` is None when ``settings.ema_decay == 0``)."""
+
+    settings: CGANSettings = field(default_factory=CGANSettings)
+
+    resumable: ClassVar[tuple[str, ...]] = ("steps", "time_limit_s")  # may train longer
+    checkpoint_fix: ClassVar[str] = (
+        "resume with the same --profile and settings as the run that saved it, or " + START_AFRESH
+    )
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), **self.settings.as_dict()}
+
+
+def build_run(
+    settings: CGANSettings, n_pitches: int, n_families: int, size: int = 64, seed: int = 0
+) -> CGANRun:
+    """Fresh models (initialised from ``seed``), Adam optimisers and EMA."""
+    torch.manual_seed(seed)
+    nf = n_families if settings.condition_family else 0
+    G = CondGenerator(n_pitches, nf, settings.latent_dim, size, settings.base_g)
+    D = CondDiscriminator(
+        n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
+    )
+    opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
+    ema = EMA(G, settings.ema_decay, warmup=True) if settings.ema_decay > 0 else None
+    return CGANRun(G, D, opt_g, opt_d, seed=seed, ema=ema, settings=settings)
+
+
+def step_seed(seed: int, rank: int, step: int) -> int:
+    """The seed of rank ``rank``'s noise, fake labels and shifts at step ``step``."""
+    return int(np.random.SeedSequence([seed, rank, step]).generate_state(1)[0])
+
+
+def batch_inputs(
+    data: CGANData, settings: CGANSettings, seed: int, step: int, rank: int = 0, world: int = 1
+) -> dict[str, Tensor]:
+    """Everything step ``step`` of rank ``rank`` consumes (a pure function of its arguments).
+
+    Real clips: positions ``[k*B, (k+1)*B)`` of a ``DistributedSampler`` permutation for
+    epoch ``step // steps_per_epoch`` (``drop_last=True``). Fake labels are those of
+    randomly drawn training clips (the data's own label distribution); with the
+    mode-seeking term on they come in identical pairs ``(0, 1), (2, 3), ...``, each pair
+    with two different z.
+    """
+    b = settings.batch_size
+    paired = settings.mode_seeking > 0
+    if paired and b % 2:
+        raise ValueError(f"the mode-seeking term needs an even batch_size, got {b}")
+    sampler: DistributedSampler = DistributedSampler(  # it only reads the data's length
+        TensorDataset(data.pitch), world, rank, shuffle=True, seed=seed, drop_last=True
+    )
+    per_epoch = len(sampler) // b
+    if per_epoch < 1:
+        raise ValueError(f"batch_size {b} x {world} processes exceeds the {len(data)} clips")
+    sampler.set_epoch(step // per_epoch)
+    k = step % per_epoch
+    idx = torch.tensor(list(sampler)[k * b : (k + 1) * b])
+    gen = torch.Generator().manual_seed(step_seed(seed, rank, step))
+    if paired:
+        fake_idx = torch.randint(len(data), (b // 2,), generator=gen).repeat_interleave(2)
+    else:
+        fake_idx = torch.randint(len(data), (b,), generator=gen)
+    s = settings.max_shift
+    return {
+        "real": data.x[idx],
+        "real_pitch": data.pitch[idx],
+        "real_family": data.family[idx],
+        "z": torch.randn(b, settings.latent_dim, generator=gen),
+        "fake_pitch": data.pitch[fake_idx],
+        "fake_family": data.family[fake_idx],
+        "shift_real": torch.randint(-s, s + 1, (b,), generator=gen),
+        "shift_fake": torch.randint(-s, s + 1, (b,), generator=gen),
+    }
+
+
+def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
+    """One D step on real + fake (one forward on both), one G step, one EMA update. D sees
+    real and fake through the step's time shifts; G's step reuses the fake ones."""
+    dev = next(run.generator.parameters()).device
+    x = {k: v.to(dev) for k, v in inputs.items()}
+    fam = run.settings.condition_family
+    rf, ff = (x["real_family"], x["fake_family"]) if fam else (None, None)
+    fake = run.G(x["z"], x["fake_pitch"], ff)
+    both = torch.cat(
+        [time_shift(x["real"], x["shift_real"]), time_shift(fake.detach(), x["shift_fake"])]
+    )
+    labels_p = torch.cat([x["real_pitch"], x["fake_pitch"]])
+    labels_f = torch.cat([rf, ff]) if rf is not None and ff is not None else None
+    logits = run.D(both, labels_p, labels_f)
+    b = len(fake)
+    ld = d_loss(run.settings.loss, logits[:b], logits[b:])
+    run.opt_d.zero_grad(set_to_none=True)
+    ld.backward()
+    run.opt_d.step()
+
+    D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
+    set_requires_grad(D, False)
+    lg = g_loss(run.settings.loss, D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff))
+    if run.settings.mode_seeking > 0:
+        lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
+    run.opt_g.zero_grad(set_to_none=True)
+    lg.backward()
+    run.opt_g.step()
+    set_requires_grad(D, True)
+    if run.ema is not None:
+        run.ema.update(run.generator)
+    return {"d": ld.item(), "g": lg.item()}
+
+
+def _inputs(run: CGANRun, data: CGANData, rank: int, world: int) -> Iterator[dict[str, Tensor]]:
+    """Endless :func:`batch_inputs` of the run's current step (read when each is drawn,
+    so the stream also fits a run that fit has just resumed)."""
+    while True:
+        yield batch_inputs(data, run.settings, run.seed, run.step, rank, world)
+
+
+def train(
+    run: CGANRun,
+    data: CGANData,
+    steps: int | None = None,
+    *,
+    rank: int = 0,
+    world: int = 1,
+    checkpoint_path: str | os.PathLike | None = None,
+    checkpoint_every: int = 500,
+    callback: Callable[[CGANRun, float], None] | None = None,
+    callback_every_s: float = 0.0,
+    progress: bool = True,
+) -> CGANRun:
+    """Train until ``run.step == steps`` (default ``settings.steps``) or the time guard
+    (``settings.time_limit_s`` seconds of training in this call), resuming from
+    ``checkpoint_path`` if it exists (its settings must match, except steps and the guard).
+
+    ``callback(run, train_seconds)`` runs every ``callback_every_s`` seconds of training
+    (its own time is not counted) and once at the end: use it to evaluate. Only rank 0
+    writes checkpoints (every ``checkpoint_every`` steps and at the end) and shows
+    progress. A non-finite loss stops the run (:func:`gan_tutorial.training.check_finite`).
+    """
+    run.extra["data"] = data.describe()
+    called_at: list[int] = []
+
+    def on_sample(r: CGANRun) -> None:
+        assert callback is not None
+        callback(r, float(r.extra.get("train_seconds", 0.0)))
+        called_at.append(r.step)
+
+    fit(
+        run,
+        _inputs(run, data, rank, world),
+        run.settings.steps if steps is None else int(steps),
+        step_fn=train_step,
+        max_seconds=run.settings.time_limit_s,
+        checkpoint_path=checkpoint_path,
+        checkpoint_every=checkpoint_every,
+        sample_every_s=callback_every_s,
+        on_sample=None if callback is None else on_sample,
+        progress=progress,
+        rank=rank,
+        desc="cGAN",
+    )
+    if callback is not None and called_at[-1:] != [run.step]:  # the last step's evaluation
+        on_sample(run)
+        run.G.train()
+        run.D.train()
+    return run
