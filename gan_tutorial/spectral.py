@@ -47,7 +47,7 @@ MATCHES = ("pinv", "mel")  # what griffin_lim's rounds pull the audio towards
 # The course's one vocoder: every clip heard or measured from chapter 22 on goes through
 # griffin_lim(**VOCODER); sample files record it with vocoder_meta().
 VOCODER = MappingProxyType({"match": "mel", "n_iter": 50})
-_CHUNK = 32  # clips per block: one block's FFT buffers stay in cache through all rounds
+_CHUNK = 32  # clips per block: all rounds run on one block, then the next (less memory traffic)
 _WORKERS = -1  # scipy.fft threads: all cores
 
 
