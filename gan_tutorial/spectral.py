@@ -46,7 +46,8 @@ SIZES = (32, 64, 128, 256)  # square spectrogram sizes of SpecConfig.for_size
 MATCHES = ("pinv", "mel")  # what griffin_lim's rounds pull the audio towards
 # The course's one vocoder: every clip heard or measured from chapter 22 on goes through
 # griffin_lim(**VOCODER); sample files record it with vocoder_meta().
-VOCODER = MappingProxyType({"match": "mel", "n_iter": 50})
+_MATCH, _N_ITER = "mel", 50
+VOCODER = MappingProxyType({"match": _MATCH, "n_iter": _N_ITER})
 _CHUNK = 32  # clips per block: all rounds run on one block, then the next (less memory traffic)
 _WORKERS = -1  # scipy.fft threads: all cores
 
@@ -123,7 +124,7 @@ class SpecConfig:
         return asdict(self)
 
 
-def vocoder_meta(n_iter: int = VOCODER["n_iter"], match: str = VOCODER["match"]) -> dict[str, Any]:
+def vocoder_meta(n_iter: int = _N_ITER, match: str = _MATCH) -> dict[str, Any]:
     """Sample-file metadata naming the Griffin-Lim that made its audio."""
     return {"griffin_lim_iterations": int(n_iter), "griffin_lim_match": str(match)}
 
@@ -302,10 +303,10 @@ def griffin_lim(
     spec: np.ndarray,
     cfg: SpecConfig,
     *,
-    n_iter: int = VOCODER["n_iter"],
+    n_iter: int = _N_ITER,
     seed: int = 0,
     momentum: float = 0.99,
-    match: str = VOCODER["match"],
+    match: str = _MATCH,
 ) -> np.ndarray:
     """Log features ``(..., F, n_frames)`` -> float32 audio ``(..., n_samples)``.
 
@@ -356,7 +357,7 @@ def _fast_griffin_lim(
 ) -> np.ndarray:
     """Griffin-Lim with momentum: magnitudes ``target`` and initial unit phasors ``angles``,
     both ``(N, frames + 1, bins)`` -> audio ``(N, n_samples)``."""
-    rebuilt = 0.0
+    rebuilt: np.ndarray | float = 0.0
     for _ in range(rounds):
         previous, rebuilt = rebuilt, _stft_tf(_istft_tf(target * angles, cfg), cfg)
         angles = rebuilt - (momentum / (1 + momentum)) * previous
