@@ -1,7 +1,7 @@
 """Checkers for notebook 25 (conditional audio GAN): the projection discriminator's logit,
 what a label swap changes, the EMA's time constant, the mode-seeking term.
 
-Ground truth comes from :class:`gan_tutorial.torch.cgan.CondDiscriminator`'s formula,
+Ground truth comes from :class:`gan_tutorial.torch.cgan.model.CondDiscriminator`'s formula,
 written here in numpy; PyTorch tensors are accepted and converted.
 """
 

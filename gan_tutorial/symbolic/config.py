@@ -25,7 +25,7 @@ class SymbolicConfig:
     n_critic: int  # critic steps per generator step
     sample_every: int
     checkpoint_every: int
-    max_train_seconds: float  # wall-clock guard: stop early (and say so) past this
+    max_train_seconds: float  # time guard: seconds of training per call (torch.training.fit)
     n_generate: int  # phrases written as MIDI for evaluation
 
     def as_dict(self) -> dict:

@@ -1,4 +1,4 @@
-"""Retrain or check the packaged pitch classifier (a couple of minutes on 2 CPU cores)::
+"""Retrain or check the packaged pitch classifier::
 
 python -m gan_tutorial.torch.classifier --train
 python -m gan_tutorial.torch.classifier --evaluate
