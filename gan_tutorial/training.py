@@ -17,6 +17,9 @@ import numpy as np
 
 from .errors import TrainingDiverged
 
+# Lazy imports: IPython and matplotlib only when a live plot draws in a notebook, so that
+# scripts and the training command line never load them.
+
 __all__ = ["CheckpointPolicy", "LivePlot", "LossHistory", "check_finite", "every"]
 
 _PRETTY = {

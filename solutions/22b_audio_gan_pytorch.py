@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_tutorial.torch.models import SourceGenerator
+
 
 # Exercises 22b.3 and 22b.4: the BCE losses from logits ------------------------------------
 def d_loss(real_logits, fake_logits):
@@ -60,8 +62,6 @@ def build_generator(latent_dim):
 
 
 def build_generator_source(latent_dim):
-    from gan_tutorial.torch.models import SourceGenerator
-
     return SourceGenerator(latent_dim)
 
 

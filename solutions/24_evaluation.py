@@ -8,6 +8,7 @@ tests/test_exercises.py run every checker on both.
 import numpy as np
 import scipy.linalg
 from scipy import special
+from scipy.spatial.distance import jensenshannon
 
 
 # Exercise 24.2: the Fréchet distance ------------------------------------------------------
@@ -69,8 +70,6 @@ def js_distance(p, q):
 
 
 def js_divergence_returns_distance(p, q):
-    from scipy.spatial.distance import jensenshannon
-
     return float(jensenshannon(p, q, base=2))
 
 

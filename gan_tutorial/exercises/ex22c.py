@@ -14,7 +14,7 @@ import numpy as np
 
 from gan_tutorial.exercises.core import Check, Result, check_choice, check_number, exercise
 from gan_tutorial.symbolic import measures
-from gan_tutorial.symbolic.rolls import LOW, N_PITCHES, PHRASE_STEPS
+from gan_tutorial.symbolic.rolls import LOW, N_PITCHES, PHRASE_STEPS, roll_notes
 
 __all__ = ["check_in_key_share", "check_real_phrases_per_step", "check_threshold_vs_bernoulli"]
 
@@ -100,8 +100,6 @@ def _mistakes(roll: np.ndarray) -> list[tuple[float, str]]:
 
 
 def _notes(roll: np.ndarray) -> list[tuple[int, int, int, int]]:
-    from gan_tutorial.symbolic.rolls import roll_notes
-
     return roll_notes(roll)
 
 

@@ -1,6 +1,6 @@
 """Checkers for notebook 24 (evaluation): Fréchet distance, Inception Score, JS divergence.
 
-Ground truth comes from :mod:`gan_tutorial.metrics`. Numpy only.
+Ground truth comes from :mod:`gan_tutorial.metrics`. Numpy and scipy only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from gan_tutorial import metrics
 from gan_tutorial.exercises.core import Check, Result, check_choice, check_number, exercise
@@ -199,8 +200,6 @@ def _is_cases() -> list[tuple[str, np.ndarray]]:
 
 
 def _is_mistakes(p: np.ndarray) -> list[tuple[float, str]]:
-    from scipy import special
-
     py = p.mean(axis=0, keepdims=True)
     kl = special.rel_entr(p, py).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -258,8 +257,6 @@ def _js_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def _js_mistakes(p: np.ndarray, q: np.ndarray, want_distance: bool) -> list[tuple[float, str]]:
-    from scipy import special
-
     pn, qn = p / p.sum(), q / q.sum()
     m = 0.5 * (pn + qn)
     div = metrics.js_divergence(p, q)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from ..errors import TrainingDiverged
 from ..tables import text_table
@@ -194,8 +195,6 @@ def _train(cfg: ToyConfig, progress: bool) -> ToyResult:
 
     it: Iterable[int] = range(cfg.steps)
     if progress:
-        from tqdm.auto import tqdm
-
         it = tqdm(it, desc=f"toy {cfg.loss} seed {cfg.seed}")
     for step in it:
         for _ in range(cfg.n_critic):
