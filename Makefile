@@ -28,7 +28,7 @@ endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks check-repo site-check lint strip lock lock-cpu lock-gpu clean-data \
+.PHONY: lab test unit notebooks check-repo site-check lint docs-times strip lock lock-cpu lock-gpu clean-data \
   check-fluidsynth check-gpu venv gpu-notebooks
 
 venv: $(STAMP)
@@ -110,9 +110,14 @@ gpu-notebooks:
 	$(MAKE) check-gpu notebooks GPU=1 PROFILE=gpu
 
 lint: $(STAMP)
-	$(BIN)/ruff check gan_tutorial tests notebooks
-	$(BIN)/ruff format --check gan_tutorial tests
+	$(BIN)/ruff check gan_tutorial tests notebooks docs book .ci
+	$(BIN)/ruff format --check gan_tutorial tests docs book .ci
 	$(BIN)/mypy
+
+# The notebooks' run times live in docs/run_times.toml; this rewrites the README's and the
+# instructors' guide's tables and every notebook header from it (tests/test_run_times.py checks).
+docs-times: $(STAMP)
+	$(BIN)/python docs/run_times.py --write
 
 strip: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb

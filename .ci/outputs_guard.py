@@ -60,7 +60,9 @@ def verify() -> int:
     if changed or gone or new:
         print(f"outputs guard FAILED: changed {changed}, removed {gone}, added {new}")
         return 1
-    print(f"outputs guard: all {len(now)} files under {OUTPUTS} unchanged by the tests and the site")
+    print(
+        f"outputs guard: all {len(now)} files under {OUTPUTS} unchanged by the tests and the site"
+    )
     return 0
 
 
