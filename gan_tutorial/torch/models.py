@@ -32,6 +32,7 @@ from ..models import (
     channel_plan,
     lstm_layer_names,
 )
+from .training import latent_dim
 
 __all__ = [
     "Discriminator",
@@ -152,14 +153,17 @@ class _LSTM(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(input_size, hidden, batch_first=True)
         h = hidden
-        w_ih, w_hh = self.lstm.weight_ih_l0, self.lstm.weight_hh_l0  # (4h, in), (4h, h)
+        w_ih, w_hh, b_ih, b_hh = (  # (4h, in), (4h, h), (4h,), (4h,)
+            self.lstm.get_parameter(n)
+            for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+        )
         with torch.no_grad():
             nn.init.xavier_uniform_(w_ih)  # Keras glorot on the (in, 4h) kernel: same bound
             nn.init.orthogonal_(w_hh)  # = Keras orthogonal on the (h, 4h) recurrent kernel
-            self.lstm.bias_ih_l0.zero_()
-            self.lstm.bias_ih_l0[h : 2 * h] = 1.0  # gate order i, f, g, o: forget bias 1
-            self.lstm.bias_hh_l0.zero_()
-        self.lstm.bias_hh_l0.requires_grad_(False)
+            b_ih.zero_()
+            b_ih[h : 2 * h] = 1.0  # gate order i, f, g, o: forget bias 1
+            b_hh.zero_()
+        b_hh.requires_grad_(False)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.lstm(x)[0]
@@ -249,7 +253,7 @@ def _trainable(module: nn.Module) -> int:
 
 def _example_input(model: nn.Module) -> Tensor:
     if hasattr(model, "latent_dim"):
-        return torch.zeros(2, model.latent_dim)
+        return torch.zeros(2, latent_dim(model))
     size = getattr(model, "size", SOURCE_SIZE)
     return torch.zeros(2, 1, size, size)
 

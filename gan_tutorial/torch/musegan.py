@@ -29,7 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from .losses import gradient_penalty
-from .training import GANState, fit, new_state
+from .training import GANState, fit, latent_dim, new_state
 
 __all__ = [
     "MuseGenerator",
@@ -71,6 +71,7 @@ class PatchConvTranspose(nn.Module):
         )
         # ref.weight: (c_in, c_out/groups, kh, kw) -> (groups, c_in/groups, c_out/groups * f)
         self.weight = nn.Parameter(ref.weight.detach().reshape(groups, c_in // groups, -1))
+        assert ref.bias is not None  # ConvTranspose2d's bias=True
         self.bias = nn.Parameter(ref.bias.detach().clone())
 
     def forward(self, x: Tensor) -> Tensor:
@@ -333,7 +334,7 @@ def generate(
     """``(n, tracks, steps, pitches)`` float32 note probabilities from ``n`` seeded latents
     (eval mode; the training state's random streams are not touched)."""
     g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, G.latent_dim, generator=g)
+    z = torch.randn(n, latent_dim(G), generator=g)
     was = G.training
     G.eval()
     device = next(G.parameters()).device

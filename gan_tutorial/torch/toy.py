@@ -21,7 +21,7 @@ from ..errors import TrainingDiverged
 from ..tables import text_table
 from ..toy import mode_metrics, ring_of_gaussians
 from ..training import check_finite
-from ..tricks import SMOOTHING_MODES, TTUR, label_targets
+from ..tricks import SMOOTHING_MODES, TTUR, Smoothing, label_targets
 from .losses import d_loss, g_loss, gradient_penalty, gradient_penalty_source
 from .tricks import EMA, apply_spectral_norm, make_optimizers, set_requires_grad, weight_clip_
 
@@ -99,7 +99,7 @@ class ToyConfig:
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     n_critic: int = 1
-    smoothing: str = "none"
+    smoothing: Smoothing = "none"
     batchnorm_g: bool = False
     spectral_norm_d: bool = False
     ema: bool = False

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -49,6 +49,7 @@ from .tricks import EMA, make_optimizers
 __all__ = [
     "GANState",
     "fit",
+    "latent_dim",
     "load_checkpoint",
     "new_state",
     "save_checkpoint",
@@ -60,6 +61,11 @@ StepFn = Callable[[Any, Any], Mapping[str, float | Tensor]]
 
 def _seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
+
+
+def latent_dim(G: nn.Module) -> int:
+    """The size of ``G``'s noise vector (every generator of the course stores it)."""
+    return cast(int, G.latent_dim)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -120,7 +126,7 @@ class GANState:
 
     @property
     def latent_dim(self) -> int:
-        return int(self.generator.latent_dim)
+        return latent_dim(self.generator)
 
     @property
     def device(self) -> torch.device:

@@ -16,7 +16,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from ... import spectral
 from ...samples import load_samples, save_samples
 from ...spectral import SpecConfig, SpecNormalizer, griffin_lim, log_spectrogram
 from ..classifier import AudioEvaluator
+from ..training import latent_dim
 
 # Lazy imports: gan_tutorial.evaluation and .metrics (scipy) and gan_tutorial.data (music21,
 # pretty_midi) are imported inside the functions that judge, so that the training command
@@ -47,8 +48,13 @@ __all__ = [
 
 
 # the course's one vocoder (gan_tutorial.spectral.VOCODER), by the names notebooks 24 and 25 use
-VOCODER: str = spectral.VOCODER["match"]  # griffin_lim(match=...): keep the mel spectrogram
-N_ITER: int = spectral.VOCODER["n_iter"]  # its rounds
+VOCODER = cast(str, spectral.VOCODER["match"])  # griffin_lim(match=...): keep the mel spectrogram
+N_ITER = cast(int, spectral.VOCODER["n_iter"])  # its rounds
+
+
+def _label_counts(G: nn.Module) -> tuple[int, int]:
+    """``(n_pitches, n_families)`` of a :class:`~.model.CondGenerator` (0 families: pitch only)."""
+    return cast(int, G.n_pitches), cast(int, G.n_families)
 
 
 def sample_labels(
@@ -74,7 +80,7 @@ def generate(
     pitch = torch.as_tensor(np.asarray(pitch), dtype=torch.long)
     n = len(pitch)
     if z is None:
-        z = torch.randn(n, G.latent_dim, generator=torch.Generator().manual_seed(seed))
+        z = torch.randn(n, latent_dim(G), generator=torch.Generator().manual_seed(seed))
     z = torch.as_tensor(z, dtype=torch.float32)
     fam = None
     if getattr(G, "n_families", 0):
@@ -102,7 +108,7 @@ def make_samples(
     """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``.
 
     ``n_iter`` and ``match``: the vocoder, :func:`gan_tutorial.spectral.griffin_lim`."""
-    pitch, family = sample_labels(n, G.n_pitches, G.n_families, seed)
+    pitch, family = sample_labels(n, *_label_counts(G), seed)
     specs = normalizer.inverse(generate(G, pitch, family, seed=seed + 1))
     audio = griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed, match=match)
     return specs, audio, pitch, family
@@ -127,7 +133,8 @@ def save_cgan_samples(
     (name; ``null`` for a pitch-only model) and ``conditioned_on``.
     """
     specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed, n_iter, match)
-    fam = [family_names[i] for i in f] if G.n_families else [None] * n
+    n_families = _label_counts(G)[1]
+    fam = [family_names[i] for i in f] if n_families else [None] * n
     info = {
         "framework": "torch",
         "model": "cgan",
@@ -135,7 +142,7 @@ def save_cgan_samples(
         "spec_config": spec_config.as_dict(),
         "pitch": [int(pitches[i]) for i in p],
         "family": fam,
-        "conditioned_on": ["pitch", "family"] if G.n_families else ["pitch"],
+        "conditioned_on": ["pitch", "family"] if n_families else ["pitch"],
         **spectral.vocoder_meta(n_iter, match),
         **(meta or {}),
     }
@@ -308,16 +315,16 @@ def evaluate_sample_file(
     from ... import evaluation
 
     s = load_samples(path)
-    vocoder = {  # files from before the "mel" vocoder say nothing and used "pinv"
-        "n_iter": int(s.meta.get("griffin_lim_iterations", 32)),
-        "match": str(s.meta.get("griffin_lim_match", "pinv")),
-    }
+    # files from before the "mel" vocoder say nothing and used "pinv"
+    n_iter = int(s.meta.get("griffin_lim_iterations", 32))
+    match = str(s.meta.get("griffin_lim_match", "pinv"))
     if judge is None:
         from ... import config, data
 
         notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
-        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]), **vocoder)
-    elif (judge.n_iter, judge.match) != (vocoder["n_iter"], vocoder["match"]):
+        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]), n_iter=n_iter, match=match)
+    elif (judge.n_iter, judge.match) != (n_iter, match):
+        vocoder = {"n_iter": n_iter, "match": match}
         warnings.warn(
             f"{path}: its clips went through griffin_lim({vocoder}), the judge's floors through "
             f"n_iter={judge.n_iter}, match={judge.match!r}; the floor rows are not like for like.",

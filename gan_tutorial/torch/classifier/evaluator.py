@@ -171,7 +171,7 @@ class AudioEvaluator:
     @property
     def pitches(self) -> np.ndarray:
         """The MIDI pitch of each output column: (49,)."""
-        return np.arange(self.pitch_low, self.pitch_low + self.model.head[-1].out_features)
+        return np.arange(self.pitch_low, self.pitch_low + self.model.n_classes)
 
 
 def _read_meta(path: Path) -> dict:

@@ -61,6 +61,7 @@ class PitchClassifier(nn.Module):
         dropout: float = 0.3,
     ) -> None:
         super().__init__()
+        self.n_classes = n_classes
         layers: list[nn.Module] = []
         c_in = 1
         for c in channels:
