@@ -19,8 +19,13 @@ weights. Seeds: the weights start from ``--seed`` on every rank; rank ``r`` draw
 fake labels and time shifts at step ``s`` from ``SeedSequence([seed, r, s])``
 (:func:`gan_tutorial.torch.cgan.training.step_seed`). Only rank 0 writes the checkpoint
 ``OUT/checkpoint.pt`` (atomic; rerunning the same command resumes exactly) and the sample
-file ``OUT/samples_torch_cgan.npz`` (the format notebook 25 writes). Needs only torch, numpy
-and tqdm once the data cache (``data/cache``) exists.
+file ``OUT/samples_torch_cgan.npz`` (the format notebook 25 writes). Needs only torch, numpy,
+scipy and tqdm once the data cache (``data/cache``) exists.
+
+"Exactly" holds bit for bit on CPUs. On a GPU some default kernels (cuDNN's, the backward
+of the time shift's gather) add in a varying order, so two fresh runs differ in the last
+bits too; with ``torch.use_deterministic_algorithms(True)`` and
+``CUBLAS_WORKSPACE_CONFIG=:4096:8`` fresh and resumed GPU runs are identical again.
 """
 
 from __future__ import annotations
