@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ from .errors import TrainingDiverged
 # Lazy imports: IPython and matplotlib only when a live plot draws in a notebook, so that
 # scripts and the training command line never load them.
 
-__all__ = ["CheckpointPolicy", "LivePlot", "LossHistory", "check_finite", "every"]
+__all__ = ["LivePlot", "LossHistory", "check_finite", "every"]
 
 _PRETTY = {
     "d": "discriminator",
@@ -72,19 +71,6 @@ def check_finite(step: int, /, *, checkpoint: str | None = None, **losses: Any) 
 def every(step: int, n: int | None) -> bool:
     """True when ``n > 0`` and ``step`` (completed steps, >= 1) is a multiple of ``n``."""
     return n is not None and n > 0 and step > 0 and step % n == 0
-
-
-@dataclass(frozen=True)
-class CheckpointPolicy:
-    """When to save: every ``every`` steps (0 = never) and always at the final step."""
-
-    every: int = 0
-    at_end: bool = True
-
-    def due(self, step: int, final_step: int | None = None) -> bool:
-        return every(step, self.every) or (
-            self.at_end and final_step is not None and step == final_step
-        )
 
 
 class LossHistory:

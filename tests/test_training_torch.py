@@ -22,7 +22,6 @@ from gan_tutorial.torch import training as tt  # noqa: E402
 from gan_tutorial.torch.data import SpectrogramDataset, batches  # noqa: E402
 from gan_tutorial.torch.models import Discriminator, Generator  # noqa: E402
 from gan_tutorial.training import (  # noqa: E402
-    CheckpointPolicy,
     LivePlot,
     LossHistory,
     check_finite,
@@ -321,8 +320,6 @@ def test_loss_history_and_cadence() -> None:
     assert copy.last()["d"] == 4.0
     assert [s for s in range(1, 11) if every(s, 4)] == [4, 8]
     assert not every(3, 0)
-    assert CheckpointPolicy(every=4).due(10, final_step=10)
-    assert not CheckpointPolicy(4).due(9, 10)
 
 
 def test_live_plot_is_silent_outside_notebooks() -> None:
