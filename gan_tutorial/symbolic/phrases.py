@@ -1,8 +1,16 @@
 """Four-voice chorale phrases: music21's Bach chorales cut into 4-bar rolls, cached.
 
 :func:`chorale_phrases` parses the chorales in 4/4 with exactly four parts (soprano,
-alto, tenor, bass), transposes each to C major / A minor (0 sharps or flats), and cuts
-every window of 4 consecutive full bars into a ``(4, 64, 48)`` roll (:mod:`.rolls`).
+alto, tenor, bass), transposes each so that its key signature has no sharps or flats
+(see :func:`tonic_shift`), and cuts every window of 4 consecutive full bars into a
+``(4, 64, 48)`` roll (:mod:`.rolls`).
+
+The transposition normalises the **key signature, not the key**. A major chorale with its
+usual signature lands in C major and a minor one in A minor; but a minor chorale written
+with a Dorian signature (one flat fewer, as Baroque sources often do) lands in D minor,
+modal chorales end elsewhere (Phrygian ones on E), and modulations stay. When the shifted
+notes would leave C2..B5, the chorale moves by an octave less or more, so a shift can
+reach 17 semitones (in music21's corpus the shifts run from -7 to 8).
 Splits are by chorale. :func:`midi_phrases` cuts any 4/4 MIDI file (Lakh, MAESTRO) the
 same way. The cache and manifest follow :mod:`gan_tutorial.data.builtin`.
 """
@@ -36,7 +44,8 @@ PHRASES_VERSION = 1
 @dataclass
 class ChoralePhrases(_ArrayDataset):
     """``roll``: ``(N, 4, 64, 48)`` uint8 phrases; ``bwv``, ``start_bar`` (index of the
-    phrase's first full bar), ``shift`` (semitones transposed), ``cut`` (True for the
+    phrase's first full bar), ``shift`` (semitones transposed: the key signature's
+    :func:`tonic_shift`, an octave away if needed to fit the range), ``cut`` (True for the
     non-overlapping windows 0, 4, 8, ... bars) and ``split`` are ``(N,)``."""
 
     roll: np.ndarray
@@ -50,7 +59,8 @@ class ChoralePhrases(_ArrayDataset):
 
 def tonic_shift(sharps: int) -> int:
     """Semitones (in -6..5) that move a key signature of ``sharps`` (negative = flats) to
-    none: its major tonic to C, its relative minor to A."""
+    none: the signature's major tonic to C, its relative minor to A (a chorale's own key
+    may be another mode of that signature; see the module docstring)."""
     s = -((7 * int(sharps)) % 12)
     return s + 12 if s < -6 else s
 
