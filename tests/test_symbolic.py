@@ -115,8 +115,52 @@ def test_threshold_and_bernoulli_decoding():
     many = np.stack([decode(p, "bernoulli", rng=rng) for _ in range(200)])
     assert abs(many[:, 1, :, 20].mean() - 0.3) < 0.03  # sampled at its probability
     assert many[:, 2].sum() == 0  # probability 0 never sounds
-    with pytest.raises(ValueError, match="threshold"):
-        decode(p, "argmax")
+    with pytest.raises(ValueError, match="categorical"):
+        decode(p, "nearest")
+
+
+def voice_probs(rng, shape=(3, 4, PHRASE_STEPS), concentration=0.3):
+    """Softmax-head outputs: a Dirichlet draw over the pitches and a rest, rest dropped."""
+    full = rng.dirichlet(np.full(N_PITCHES + 1, concentration), size=shape)
+    return full[..., :N_PITCHES].astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_categorical_and_argmax_never_give_one_voice_two_pitches(seed):
+    rng = np.random.default_rng(seed)
+    p = voice_probs(rng, concentration=rng.choice([0.05, 0.3, 2.0]))
+    for method in ("categorical", "argmax"):
+        roll = decode(p, method, rng=rng)
+        assert roll.shape == p.shape
+        assert roll.dtype == np.uint8
+        assert roll.sum(axis=-1).max() <= 1
+        assert not roll[p == 0].any()  # a pitch of probability 0 is never chosen
+
+
+def test_categorical_samples_each_choice_at_its_probability():
+    p = np.zeros((4, PHRASE_STEPS, N_PITCHES), dtype=np.float32)
+    p[0, :, 10], p[0, :, 20] = 0.3, 0.5  # and a rest with 0.2
+    p[1, :, 5] = 1.0
+    p[2, :, 7] = 0.4  # a rest with 0.6 is the most probable choice
+    rng = np.random.default_rng(0)
+    many = np.stack([decode(p, "categorical", rng=rng) for _ in range(100)])
+    assert abs(many[:, 0, :, 10].mean() - 0.3) < 0.02
+    assert abs(many[:, 0, :, 20].mean() - 0.5) < 0.02
+    assert abs(1 - many[:, 0].sum(axis=-1).mean() - 0.2) < 0.02  # rests
+    assert many[:, 1, :, 5].all()
+    assert many[:, 3].sum() == 0  # probability 1 of a rest
+    best = decode(p, "argmax")
+    assert best[0, :, 20].all()
+    assert best[0].sum() == PHRASE_STEPS
+    assert not best[2].any()  # the rest beats pitch 7
+    assert best[1, :, 5].all()
+
+
+def test_voice_decoding_refuses_sigmoid_outputs():
+    p = np.full((4, PHRASE_STEPS, N_PITCHES), 0.1, dtype=np.float32)  # sums to 4.8
+    with pytest.raises(ValueError, match="sigmoid"):
+        decode(p, "categorical")
+    assert decode(p, "bernoulli", rng=np.random.default_rng(0)).sum(axis=-1).max() > 1
 
 
 # --------------------------------------------------------------------------- chorale phrases

@@ -1,6 +1,6 @@
 """Symbolic music: four-voice chorale phrases as multi-track piano rolls (numpy only).
 
-* :mod:`.rolls` - the roll format, roll <-> MIDI, transposition, thresholding/sampling;
+* :mod:`.rolls` - the roll format, roll <-> MIDI, transposition, decoding probabilities;
 * :mod:`.phrases` - music21's chorales (and any 4/4 MIDI file) cut into 4-bar phrases;
 * :mod:`.measures` - music measures (in-key share, polyphony, parallel fifths, ...);
 * :mod:`.listen` - FluidSynth rendering, MIDI/WAV files and piano-roll plots;
@@ -14,6 +14,7 @@ from .config import SymbolicConfig, symbolic_config
 from .phrases import ChoralePhrases, chorale_phrases, cut_phrases, midi_phrases, tonic_shift
 from .rolls import (
     BAR_STEPS,
+    DECODE_METHODS,
     HIGH,
     LOW,
     N_PITCHES,
@@ -25,13 +26,16 @@ from .rolls import (
     midi_bytes,
     midi_to_notes,
     note_name,
+    roll_from_notes,
     roll_notes,
     roll_to_midi,
     transpose,
+    voice_lines,
 )
 
 __all__ = [
     "BAR_STEPS",
+    "DECODE_METHODS",
     "HIGH",
     "LOW",
     "N_PITCHES",
@@ -50,9 +54,11 @@ __all__ = [
     "midi_phrases",
     "midi_to_notes",
     "note_name",
+    "roll_from_notes",
     "roll_notes",
     "roll_to_midi",
     "symbolic_config",
     "tonic_shift",
     "transpose",
+    "voice_lines",
 ]

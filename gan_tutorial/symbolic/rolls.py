@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "BAR_STEPS",
+    "DECODE_METHODS",
     "HIGH",
     "LOW",
     "N_PITCHES",
@@ -25,14 +26,18 @@ __all__ = [
     "STEPS_PER_QUARTER",
     "VOICES",
     "NoteList",
+    "as_roll",
+    "chroma",
     "decode",
     "midi_bytes",
     "midi_to_notes",
     "note_name",
     "notes_to_roll",
+    "roll_from_notes",
     "roll_notes",
     "roll_to_midi",
     "transpose",
+    "voice_lines",
 ]
 
 STEPS_PER_QUARTER = 4
@@ -77,6 +82,26 @@ def roll_notes(roll: np.ndarray, low: int = LOW) -> list[tuple[int, int, int, in
     for t, k in zip(*np.nonzero(roll.any(axis=1)), strict=True):
         out += [(int(t), low + int(k), a, b) for a, b in _runs(roll[t, :, k])]
     return out
+
+
+def roll_from_notes(
+    notes: Sequence[tuple[int, int, int, int]],
+    n_tracks: int = len(VOICES),
+    steps: int = PHRASE_STEPS,
+    low: int = LOW,
+    n_pitches: int = N_PITCHES,
+) -> np.ndarray:
+    """The ``(n_tracks, steps, n_pitches)`` uint8 roll of ``[(track, midi, start, end)]``
+    notes in steps (end exclusive): the inverse of :func:`roll_notes`, for hand-made
+    rolls. ``ValueError`` for a note outside the roll."""
+    roll = np.zeros((n_tracks, steps, n_pitches), dtype=np.uint8)
+    for track, midi, start, end in notes:
+        if not (
+            0 <= track < n_tracks and 0 <= midi - low < n_pitches and 0 <= start < end <= steps
+        ):
+            raise ValueError(f"note {(track, midi, start, end)} lies outside the roll")
+        roll[track, start:end, midi - low] = 1
+    return roll
 
 
 def notes_to_roll(
@@ -212,6 +237,9 @@ def transpose(roll: np.ndarray, semitones: int) -> np.ndarray:
     return out
 
 
+DECODE_METHODS = ("argmax", "categorical", "threshold", "bernoulli")
+
+
 def decode(
     probs: np.ndarray,
     method: str = "threshold",
@@ -222,19 +250,39 @@ def decode(
 ) -> np.ndarray:
     """Turn note probabilities ``(..., tracks, steps, pitches)`` in [0, 1] into a 0/1 roll.
 
-    ``"threshold"``: a cell is on when its probability exceeds ``threshold``.
-    ``"bernoulli"``: each cell is on with its own probability, independently (``rng``).
-    ``monophonic=True`` then keeps at most the most probable pitch per track and step,
-    because each chorale voice sings one note at a time.
+    For a **softmax head** (``MuseGenerator(head="voice")``, the default): a voice's
+    probabilities at one step sum to at most 1 over the pitches, and ``1 - sum`` is the
+    probability of a rest. Decode it per voice and step, so a voice sings at most one pitch:
+
+    * ``"argmax"``: the most probable of the pitches and the rest;
+    * ``"categorical"``: one draw (a pitch or the rest) with those probabilities (``rng``).
+
+    Both raise ``ValueError`` where a voice's probabilities sum to more than 1 (sigmoid
+    outputs). For a **sigmoid head** (``head="sigmoid"``, one independent probability per
+    cell), decode each cell on its own:
+
+    * ``"threshold"``: a cell is on when its probability exceeds ``threshold``;
+    * ``"bernoulli"``: each cell is on with its own probability, independently (``rng``).
+
+    MuseGAN (Dong et al., 2018) compared these two because its generator had sigmoid
+    outputs per track, step and pitch: a piano or guitar track may sound a chord, so every
+    cell is its own yes/no. On a softmax head, Bernoulli sampling ignores that the pitches
+    of one voice exclude each other and can give one voice several pitches at once (a
+    threshold of 0.5 or more cannot, since at most one pitch can exceed 0.5).
+    ``monophonic=True`` then keeps at most the most probable pitch per track and step.
+    Sampling (Bernoulli or categorical) draws every step on its own, so a held note can be
+    cut wherever one step draws something else.
     """
-    p = np.asarray(probs, dtype=np.float32)
+    p = np.asarray(probs, dtype=np.float64)
+    if method in ("argmax", "categorical"):
+        return _decode_voice(p, method, rng)
     if method == "threshold":
         on = p > threshold
     elif method == "bernoulli":
         rng = rng if rng is not None else np.random.default_rng()
-        on = rng.random(p.shape, dtype=np.float32) < p
+        on = rng.random(p.shape) < p
     else:
-        raise ValueError(f"unknown method {method!r}; use 'threshold' or 'bernoulli'")
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(DECODE_METHODS)}")
     if monophonic:
         masked = np.where(on, p, -1.0)
         best = masked.argmax(axis=-1)[..., None]
@@ -242,3 +290,47 @@ def decode(
         np.put_along_axis(keep, best, True, axis=-1)
         on &= keep
     return on.astype(np.uint8)
+
+
+def _decode_voice(p: np.ndarray, method: str, rng: np.random.Generator | None) -> np.ndarray:
+    """One choice per voice and step among the pitches and a rest (index ``pitches``)."""
+    total = p.sum(axis=-1)
+    if (total > 1.0 + 1e-3).any() or (p < 0).any():
+        raise ValueError(
+            f"{method!r} decoding needs each voice's pitch probabilities at a step to sum to at "
+            f"most 1 (a softmax head); the largest sum here is {total.max():.3f}. For a sigmoid "
+            "head use 'threshold' or 'bernoulli'."
+        )
+    choices = np.concatenate([p, np.clip(1.0 - total, 0.0, None)[..., None]], axis=-1)
+    if method == "argmax":
+        pick = choices.argmax(axis=-1)
+    else:
+        rng = rng if rng is not None else np.random.default_rng()
+        cdf = np.cumsum(choices, axis=-1)
+        u = rng.random(total.shape) * cdf[..., -1]
+        pick = (cdf <= u[..., None]).sum(axis=-1)  # the first choice whose cdf exceeds u
+    on = pick[..., None] == np.arange(p.shape[-1])
+    return on.astype(np.uint8)
+
+
+def as_roll(roll: np.ndarray) -> np.ndarray:
+    """One ``(tracks, steps, pitches)`` roll as booleans; ``ValueError`` for other shapes."""
+    r: np.ndarray = np.asarray(np.asarray(roll) > 0)
+    if r.ndim != 3:
+        raise ValueError(f"expected one (tracks, steps, pitches) roll, got shape {r.shape}")
+    return r
+
+
+def voice_lines(roll: np.ndarray, low: int = LOW) -> np.ndarray:
+    """``(tracks, steps)`` MIDI pitch of each track at each step (its highest sounding
+    pitch, if it sounds several), ``-1`` where the track is silent."""
+    r = as_roll(roll)
+    top = r.shape[2] - 1 - np.argmax(r[:, :, ::-1], axis=2)
+    return np.where(r.any(axis=2), low + top, -1)
+
+
+def chroma(on: np.ndarray, low: int = LOW) -> np.ndarray:
+    """Fold the last (pitch) axis of a boolean ``(..., pitches)`` array into ``(..., 12)``
+    counts per pitch class (C = 0)."""
+    pcs = (low + np.arange(on.shape[-1])) % 12
+    return np.asarray(on, dtype=np.int64) @ (pcs[:, None] == np.arange(12)).astype(np.int64)
