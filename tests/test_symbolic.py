@@ -305,7 +305,7 @@ def test_mean_leap_of_steps_and_jumps():
     assert np.isnan(M.mean_leap(empty()))
 
 
-def test_tonal_distance_consonant_below_dissonant():
+def test_tonal_distance_is_closeness_not_consonance():
     def pair(p, q):
         r = empty(2)
         return put(put(r, 0, p, 0, 64), 1, q, 0, 64)
@@ -313,6 +313,10 @@ def test_tonal_distance_consonant_below_dissonant():
     octave, fifth, tritone = pair(72, 60), pair(67, 60), pair(66, 60)
     assert M.tonal_distance(octave) == pytest.approx(0.0, abs=1e-12)
     assert 0 < M.tonal_distance(fifth) < M.tonal_distance(tritone)
+    # a fourth (a dissonance above the bass in four-part writing) is as close as a fifth,
+    # and closer than a major third
+    assert M.tonal_distance(pair(65, 60)) == pytest.approx(M.tonal_distance(fifth))
+    assert M.tonal_distance(pair(64, 60)) > M.tonal_distance(fifth)
 
 
 def test_self_similarity_sees_repeated_bars():

@@ -2,14 +2,16 @@
 
 * :mod:`.rolls` - the roll format, roll <-> MIDI, transposition, decoding probabilities;
 * :mod:`.phrases` - music21's chorales (and any 4/4 MIDI file) cut into 4-bar phrases;
-* :mod:`.measures` - music measures (in-key share, polyphony, parallel fifths, ...);
+* :mod:`.measures` - every music measure (in-key share, polyphony, ...) and the tables;
+  the four-part-writing ones come from :mod:`.voicing` (stepwise motion, voice order,
+  spacing, parallels) and :mod:`.harmony` (chords, cadences), keys from :mod:`.keys`;
 * :mod:`.listen` - FluidSynth rendering, MIDI/WAV files and piano-roll plots;
 * :mod:`.config` - sizes per profile.
 
 The GAN that writes the phrases is in :mod:`gan_tutorial.torch.musegan`.
 """
 
-from . import listen, measures
+from . import harmony, keys, listen, measures, voicing
 from .config import SymbolicConfig, symbolic_config
 from .phrases import ChoralePhrases, chorale_phrases, cut_phrases, midi_phrases, tonic_shift
 from .rolls import (
@@ -48,6 +50,8 @@ __all__ = [
     "chorale_phrases",
     "cut_phrases",
     "decode",
+    "harmony",
+    "keys",
     "listen",
     "measures",
     "midi_bytes",
@@ -61,4 +65,5 @@ __all__ = [
     "tonic_shift",
     "transpose",
     "voice_lines",
+    "voicing",
 ]

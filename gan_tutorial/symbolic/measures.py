@@ -5,6 +5,10 @@ soprano, alto, tenor, bass order; pitch index ``k`` is MIDI ``low + k``) and ret
 float (NaN where undefined, e.g. the in-key share of an empty phrase). :func:`evaluate`
 applies them all to ``(N, tracks, steps, pitches)`` sets; :func:`compare` sets them side
 by side with chapter 24's histogram distances (JS divergence, Bhattacharyya distance).
+
+The measures that hear four-part writing live in :mod:`.voicing` (stepwise motion, voice
+order, spacing, parallels, bar joins) and :mod:`.harmony` (chords, cadences); key finding
+in :mod:`.keys`. All are re-exported here and listed in :data:`MEASURES`.
 """
 
 from __future__ import annotations
@@ -13,13 +17,41 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .rolls import BAR_STEPS, LOW, VOICES, _runs
+from .harmony import (
+    cadence_count,
+    cadences,
+    chord_labels,
+    chord_share,
+    chord_vocabulary,
+    chords,
+    last_bar_cadence,
+)
+from .keys import KS_MAJOR, KS_MINOR, MINOR_SCALE, estimate_key, key_name, scale
+from .rolls import BAR_STEPS, LOW, VOICES, _runs, as_roll, chroma, voice_lines
+from .voicing import (
+    crossing_share,
+    melodic_intervals,
+    parallel_fifths_octaves,
+    smooth_join_share,
+    spacing_share,
+    stepwise_share,
+    stepwise_shares,
+    voice_order_share,
+)
 
 __all__ = [
     "KS_MAJOR",
     "KS_MINOR",
     "MEASURES",
+    "MINOR_SCALE",
+    "cadence_count",
+    "cadences",
+    "chord_labels",
+    "chord_share",
+    "chord_vocabulary",
+    "chords",
     "compare",
+    "crossing_share",
     "distinct_share",
     "empty_bar_share",
     "empty_step_share",
@@ -27,62 +59,47 @@ __all__ = [
     "evaluate",
     "in_key_share",
     "key_name",
+    "last_bar_cadence",
     "mean_leap",
     "mean_pairwise_distance",
+    "melodic_intervals",
     "nearest_distance",
     "parallel_fifths_octaves",
     "pitch_class_histogram",
     "polyphony",
     "qualified_note_share",
+    "scale",
     "self_similarity",
+    "smooth_join_share",
+    "spacing_share",
+    "stepwise_share",
+    "stepwise_shares",
     "tonal_distance",
     "used_pitch_classes",
+    "voice_order_share",
     "voice_range",
 ]
-
-# Krumhansl-Kessler key profiles (Krumhansl 1990), tonic first.
-KS_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-KS_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-_MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
-_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone
-_PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
-
-def _check(roll: np.ndarray) -> np.ndarray:
-    r = np.asarray(roll) > 0
-    if r.ndim != 3:
-        raise ValueError(f"expected one (tracks, steps, pitches) roll, got shape {r.shape}")
-    return r
-
-
-def _chroma(on: np.ndarray, low: int) -> np.ndarray:
-    """Fold the last (pitch) axis of a boolean array into 12 pitch-class counts."""
-    idx = (low + np.arange(on.shape[-1])) % 12
-    out = np.zeros((*on.shape[:-1], 12))
-    for pc in range(12):
-        out[..., pc] = on[..., idx == pc].sum(axis=-1)
-    return out
 
 
 def empty_bar_share(roll: np.ndarray) -> float:
     """Share of (track, bar) pairs without any note."""
-    r = _check(roll)
+    r = as_roll(roll)
     bars = r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2])
     return float((~bars.any(axis=(2, 3))).mean())
 
 
 def empty_step_share(roll: np.ndarray) -> float:
     """Share of (track, step) cells in which the track is silent."""
-    return float((~_check(roll).any(axis=2)).mean())
+    return float((~as_roll(roll).any(axis=2)).mean())
 
 
 def used_pitch_classes(roll: np.ndarray, low: int = LOW) -> float:
     """Mean number of distinct pitch classes per non-empty bar, all tracks together."""
-    r = _check(roll)
+    r = as_roll(roll)
     bars = np.asarray(
         r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]).any(axis=(0, 2))
     )  # (bars, pitches)
-    counts = (_chroma(bars, low) > 0).sum(axis=1)
+    counts = (chroma(bars, low) > 0).sum(axis=1)
     used = bars.any(axis=1)
     return float(counts[used].mean()) if used.any() else float("nan")
 
@@ -90,7 +107,7 @@ def used_pitch_classes(roll: np.ndarray, low: int = LOW) -> float:
 def qualified_note_share(roll: np.ndarray, min_steps: int = 2) -> float:
     """Share of notes lasting at least ``min_steps`` steps (2 = an eighth note here: on a
     sixteenth grid every note lasts at least a sixteenth)."""
-    r = _check(roll)
+    r = as_roll(roll)
     lengths = [
         b - a for t, k in zip(*np.nonzero(r.any(axis=1)), strict=True) for a, b in _runs(r[t, :, k])
     ]
@@ -100,90 +117,38 @@ def qualified_note_share(roll: np.ndarray, min_steps: int = 2) -> float:
 def polyphony(roll: np.ndarray) -> float:
     """Mean number of distinct pitches sounding per step, all tracks together (a
     four-voice chorale gives close to 4; fewer at rests and unisons)."""
-    return float(_check(roll).any(axis=0).sum(axis=1).mean())
+    return float(as_roll(roll).any(axis=0).sum(axis=1).mean())
 
 
 def pitch_class_histogram(roll: np.ndarray, low: int = LOW) -> np.ndarray:
     """``(12,)`` duration-weighted pitch-class counts (steps sounding), all tracks."""
-    return _chroma(_check(roll), low).sum(axis=(0, 1))
-
-
-def estimate_key(hist: np.ndarray) -> tuple[int, str]:
-    """Krumhansl-Schmuckler: the (tonic pitch class, ``"major"``/``"minor"``) whose rotated
-    profile correlates best with a ``(12,)`` pitch-class histogram (ties: first wins)."""
-    h = np.asarray(hist, dtype=float)
-    best, best_r = (0, "major"), -np.inf
-    if h.std() == 0:
-        return best
-    for mode, prof in (("major", KS_MAJOR), ("minor", KS_MINOR)):
-        for tonic in range(12):
-            r = np.corrcoef(h, np.roll(prof, tonic))[0, 1]
-            if r > best_r + 1e-12:
-                best, best_r = (tonic, mode), r
-    return best
-
-
-def key_name(key: tuple[int, str]) -> str:
-    """``(9, 'minor') -> 'A minor'``."""
-    return f"{_PC_NAMES[key[0]]} {key[1]}"
+    return chroma(as_roll(roll), low).sum(axis=(0, 1))
 
 
 def in_key_share(roll: np.ndarray, low: int = LOW) -> float:
     """Share of sounding note-steps whose pitch class is in the Krumhansl-Schmuckler key
-    (major scale; minor = natural minor plus the leading tone)."""
+    (major scale; minor = natural minor plus the raised 6th and 7th of melodic minor)."""
     h = pitch_class_histogram(roll, low)
     if h.sum() == 0:
         return float("nan")
-    tonic, mode = estimate_key(h)
-    scale = [(tonic + d) % 12 for d in (_MAJOR_SCALE if mode == "major" else _MINOR_SCALE)]
-    return float(h[scale].sum() / h.sum())
+    return float(h[scale(estimate_key(h))].sum() / h.sum())
 
 
 def voice_range(roll: np.ndarray, track: int, low: int = LOW) -> float:
     """Highest minus lowest pitch of one track, in semitones (NaN if it is silent)."""
-    used = np.flatnonzero(_check(roll)[track].any(axis=0))
+    used = np.flatnonzero(as_roll(roll)[track].any(axis=0))
     return float(used[-1] - used[0]) if len(used) else float("nan")
-
-
-def _line(r: np.ndarray) -> np.ndarray:
-    """``(tracks, steps)`` highest sounding pitch index per track and step, -1 when silent."""
-    top = r.shape[2] - 1 - np.argmax(r[:, :, ::-1], axis=2)
-    return np.where(r.any(axis=2), top, -1)
-
-
-def parallel_fifths_octaves(roll: np.ndarray) -> float:
-    """Number of parallel perfect fifths and octaves (unisons included) between any two
-    tracks: both voices move in the same direction at the same step, from one perfect
-    fifth (or octave) to another. Each track's line is its highest sounding pitch."""
-    line = _line(_check(roll))
-    count = 0
-    for i in range(len(line)):
-        for j in range(i + 1, len(line)):
-            a, b = line[i], line[j]
-            a0, a1, b0, b1 = a[:-1], a[1:], b[:-1], b[1:]
-            sounding = (a0 >= 0) & (a1 >= 0) & (b0 >= 0) & (b1 >= 0)
-            same_dir = (a1 - a0) * (b1 - b0) > 0
-            iv0, iv1 = (a0 - b0) % 12, (a1 - b1) % 12
-            perfect = (iv0 == iv1) & ((iv0 == 0) | (iv0 == 7))
-            count += int((sounding & same_dir & perfect).sum())
-    return float(count)
 
 
 def mean_leap(roll: np.ndarray) -> float:
     """Mean size of the melodic intervals, in semitones: from each note of a voice to its
     next different pitch (each voice's line is its highest sounding pitch; rests skipped).
     Chorale voices move mostly by step (1-2 semitones)."""
-    line = _line(_check(roll))
-    parts: list[np.ndarray] = []
-    for v in line:
-        p = v[v >= 0]
-        d = np.abs(np.diff(p))
-        parts.append(d[d > 0])
-    leaps = np.concatenate(parts) if parts else np.zeros(0)
+    leaps = np.abs(np.concatenate([melodic_intervals(v) for v in voice_lines(roll)]))
     return float(leaps.mean()) if len(leaps) else float("nan")
 
 
-def _tonal_centroid(chroma: np.ndarray) -> np.ndarray:
+def _tonal_centroid(pcs: np.ndarray) -> np.ndarray:
     """Harte et al. (2006) 6-D tonal centroid of ``(..., 12)`` chroma (zeros if empty)."""
     lam = np.arange(12)
     phi = np.stack(
@@ -196,15 +161,22 @@ def _tonal_centroid(chroma: np.ndarray) -> np.ndarray:
             0.5 * np.cos(lam * 2 * np.pi / 3),
         ]
     )
-    norm = chroma.sum(axis=-1, keepdims=True)
-    return (chroma / np.where(norm > 0, norm, 1)) @ phi.T
+    norm = pcs.sum(axis=-1, keepdims=True)
+    return (pcs / np.where(norm > 0, norm, 1)) @ phi.T
 
 
 def tonal_distance(roll: np.ndarray, low: int = LOW) -> float:
     """Mean distance between the tonal centroids of every two tracks, bar by bar
-    (MuseGAN's harmonicity measure; smaller = more consonant). Empty bars are skipped."""
-    r = _check(roll)
-    bars = _chroma(r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]), low).sum(axis=2)
+    (MuseGAN's harmonicity measure). Empty bars are skipped.
+
+    Smaller means the two voices' pitch-class content over a bar lies closer on the
+    circle of fifths and the circles of thirds. It is a tonal-closeness measure, not a
+    consonance measure: it compares what two voices play over a whole bar, not what
+    sounds together (two voices playing the same notes at different times are at 0), and
+    for two held notes a perfect fourth is as close as a fifth (1.74) and closer than a
+    major third (1.94)."""
+    r = as_roll(roll)
+    bars = chroma(r.reshape(r.shape[0], -1, BAR_STEPS, r.shape[2]), low).sum(axis=2)
     tc = _tonal_centroid(bars)  # (tracks, bars, 6)
     used = bars.sum(axis=2) > 0
     parts = [
@@ -219,10 +191,8 @@ def tonal_distance(roll: np.ndarray, low: int = LOW) -> float:
 def self_similarity(roll: np.ndarray, low: int = LOW) -> np.ndarray:
     """``(bars, bars)`` cosine similarity of the bars' pitch-class-by-step patterns
     (all tracks together): 1 on the diagonal, high where a bar repeats another."""
-    r = _check(roll)
-    bars = _chroma(r.any(axis=0).reshape(-1, BAR_STEPS, r.shape[2]), low).reshape(
-        -1, BAR_STEPS * 12
-    )
+    r = as_roll(roll)
+    bars = chroma(r.any(axis=0).reshape(-1, BAR_STEPS, r.shape[2]), low).reshape(-1, BAR_STEPS * 12)
     n = np.linalg.norm(bars, axis=1, keepdims=True)
     unit = bars / np.where(n > 0, n, 1)
     return unit @ unit.T
@@ -272,8 +242,19 @@ MEASURES: dict[str, tuple[str, object]] = {
     },
     "leap": ("melodic leap (semitones)", mean_leap),
     "parallels": ("parallel 5ths/8ves per phrase", parallel_fifths_octaves),
-    "tonal_distance": ("tonal distance between voices", tonal_distance),
+    "tonal_distance": ("tonal-centroid distance of voices", tonal_distance),
+    "stepwise": ("stepwise share, upper voices", stepwise_share),
+    "stepwise_bass": ("stepwise share, bass", lambda r: stepwise_shares(r)[-1]),
+    "voice_order": ("voice order (S>=A>=T>=B)", voice_order_share),
+    "crossing": ("voice-crossing share", crossing_share),
+    "spacing": ("spacing (S-A, A-T <= 8ve)", spacing_share),
+    "chord_share": ("chord share (triads, 7ths)", chord_share),
+    "chord_vocab": ("distinct chords per phrase", chord_vocabulary),
+    "cadences": ("V-I cadences per phrase", cadence_count),
+    "last_cadence": ("V-I cadence in the last bar", last_bar_cadence),
+    "smooth_joins": ("smooth joins at bar lines", smooth_join_share),
 }
+"""``{key: (table label, per-phrase function)}``: every measure :func:`evaluate` computes."""
 
 
 def evaluate(rolls: np.ndarray) -> dict[str, np.ndarray]:
