@@ -211,6 +211,20 @@ def test_chorale_phrases_cache_manifest_and_cut(bwv347, tmp_path):
     np.testing.assert_array_equal(again.roll, bwv347.roll)
 
 
+def test_random_in_key_notes_pass_the_old_targets_and_fail_the_four_part_ones(bwv347):
+    from gan_tutorial.symbolic import baselines, judge
+
+    real = bwv347.roll
+    sets = {
+        "real": real,
+        "random in-key": baselines.random_in_key(32, baselines.voice_ranges(real), seed=0),
+    }
+    got = judge.check_targets(M.compare(sets))
+    assert all(got["real"].values())
+    assert all(got["random in-key"][t.text] for t in judge.OLD_TARGETS)
+    assert sum(not got["random in-key"][t.text] for t in judge.NEW_TARGETS) >= 2
+
+
 def test_chorales_in_other_metres_are_skipped_and_counted(tmp_path):
     pytest.importorskip("music21")
     ds = chorale_phrases(names=["bach/bwv347", "bach/bwv269"], cache_dir=tmp_path, progress=False)

@@ -5,13 +5,15 @@
 * :mod:`.measures` - every music measure (in-key share, polyphony, ...) and the tables;
   the four-part-writing ones come from :mod:`.voicing` (stepwise motion, voice order,
   spacing, parallels) and :mod:`.harmony` (chords, cadences), keys from :mod:`.keys`;
+* :mod:`.baselines` - random in-key notes, voice- and bar-shuffled real phrases;
+* :mod:`.judge` - targets, and which measures tell a set from real phrases;
 * :mod:`.listen` - FluidSynth rendering, MIDI/WAV files and piano-roll plots;
 * :mod:`.config` - sizes per profile.
 
 The GAN that writes the phrases is in :mod:`gan_tutorial.torch.musegan`.
 """
 
-from . import harmony, keys, listen, measures, voicing
+from . import baselines, harmony, judge, keys, listen, measures, voicing
 from .config import SymbolicConfig, symbolic_config
 from .phrases import ChoralePhrases, chorale_phrases, cut_phrases, midi_phrases, tonic_shift
 from .rolls import (
@@ -47,10 +49,12 @@ __all__ = [
     "VOICES",
     "ChoralePhrases",
     "SymbolicConfig",
+    "baselines",
     "chorale_phrases",
     "cut_phrases",
     "decode",
     "harmony",
+    "judge",
     "keys",
     "listen",
     "measures",
