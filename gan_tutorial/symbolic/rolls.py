@@ -264,14 +264,15 @@ def decode(
     * ``"threshold"``: a cell is on when its probability exceeds ``threshold``;
     * ``"bernoulli"``: each cell is on with its own probability, independently (``rng``).
 
-    MuseGAN (Dong et al., 2018) compared these two because its generator had sigmoid
-    outputs per track, step and pitch: a piano or guitar track may sound a chord, so every
-    cell is its own yes/no. On a softmax head, Bernoulli sampling ignores that the pitches
-    of one voice exclude each other and can give one voice several pitches at once (a
-    threshold of 0.5 or more cannot, since at most one pitch can exceed 0.5).
-    ``monophonic=True`` then keeps at most the most probable pitch per track and step.
-    Sampling (Bernoulli or categorical) draws every step on its own, so a held note can be
-    cut wherever one step draws something else.
+    With these two, ``monophonic=True`` keeps at most the most probable pitch per track and
+    step. MuseGAN (Dong et al., 2018) compared threshold and Bernoulli because its
+    generator had sigmoid outputs per track, step and pitch: a piano or guitar track may
+    sound a chord, so every cell is its own yes/no. On a softmax head, Bernoulli sampling
+    ignores that the pitches of one voice exclude each other and can give one voice
+    several pitches at once (a threshold of 0.5 or more cannot: at most one pitch can
+    exceed 0.5, but the voice rests wherever none does). Sampling (Bernoulli or
+    categorical) draws every step on its own, so a held note is cut wherever one step
+    draws something else.
     """
     p = np.asarray(probs, dtype=np.float64)
     if method in ("argmax", "categorical"):
