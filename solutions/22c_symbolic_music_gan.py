@@ -8,7 +8,7 @@ tests/test_exercises.py run every checker on both.
 from gan_tutorial.symbolic import measures as M
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
-MINOR = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone
+MINOR = (0, 2, 3, 5, 7, 8, 9, 10, 11)  # natural minor plus melodic minor's raised 6th and 7th
 
 
 # Exercise 22c.1: the in-key share ----------------------------------------------------------

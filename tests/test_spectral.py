@@ -188,11 +188,3 @@ def test_features_keep_leading_axes_and_the_normaliser_inverts():
     inside = np.abs(x) < 1
     flat = specs.reshape(4, *cfg.shape)
     np.testing.assert_allclose(norm.inverse(x)[inside], flat[inside], rtol=1e-5, atol=1e-4)
-
-
-def test_torch_spectral_is_the_numpy_stack():
-    pytest.importorskip("torch")
-    from gan_tutorial.torch import spectral as old
-
-    for name in ("griffin_lim", "log_spectrogram", "mel_filterbank", "spectrogram_arrays"):
-        assert getattr(old, name) is getattr(spectral, name)

@@ -35,11 +35,11 @@ def _roll(notes: list[tuple[int, int, int, int]]) -> np.ndarray:
 def _cases() -> list[tuple[str, np.ndarray]]:
     scale = [60, 62, 64, 65, 67, 69, 71, 72]
     c_major = _roll([(0, p, 2 * i, 2 * i + 2) for i, p in enumerate(scale + scale[::-1])])
-    # A minor with a raised leading tone (G#) held long and one short chromatic F#
+    # A minor with a raised leading tone (G#) held long and one short chromatic D#
     a_minor = _roll(
         [
             *[(0, 69, 0, 16), (0, 68, 16, 32), (0, 69, 32, 48), (1, 64, 0, 48), (2, 60, 0, 40)],
-            *[(2, 66, 40, 42), (3, 45, 0, 48), (3, 52, 48, 64)],
+            *[(2, 63, 40, 42), (3, 45, 0, 48), (3, 52, 48, 64)],
         ]
     )
     # D major: long tonic chords, one short off-key note (a duration-weighting case)
@@ -72,17 +72,17 @@ def _mistakes(roll: np.ndarray) -> list[tuple[float, str]]:
     pcs = np.zeros(12)
     for _, midi, _, _ in _notes(roll):
         pcs[midi % 12] += 1
-    scale = major if mode == "major" else [*natural, (tonic + 11) % 12]
+    scale = measures.scale((tonic, mode))
     found = [
         (
             hist[major].sum() / hist.sum(),
             "the key may be minor: use the minor steps "
-            "0, 2, 3, 5, 7, 8, 10, 11 when estimate_key says 'minor'.",
+            "0, 2, 3, 5, 7, 8, 9, 10, 11 when estimate_key says 'minor'.",
         ),
         (
             hist[natural].sum() / hist.sum(),
-            "minor here includes the leading tone (11 semitones "
-            "above the tonic): Bach raises it at cadences.",
+            "minor here includes melodic minor's raised 6th and 7th (9 and 11 "
+            "semitones above the tonic): Bach raises both in rising lines and at cadences.",
         ),
         (
             pcs[scale].sum() / max(pcs.sum(), 1),

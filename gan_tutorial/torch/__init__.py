@@ -9,7 +9,6 @@ Shared by every chapter:
 * :mod:`.tricks`: spectral norm, weight clipping, the EMA, ``set_requires_grad``, Adam
   optimisers, the mode-seeking term;
 * :mod:`.data`: spectrogram arrays as tensors and reproducible batches;
-* :mod:`.spectral`: log-mel spectrograms and Griffin-Lim.
 
 Per chapter:
 
