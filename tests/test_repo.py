@@ -219,6 +219,15 @@ def test_gpu_flag_builds_a_separate_cuda_environment():
 
 
 @pytest.mark.repo
+def test_make_test_runs_every_notebook_exactly_once():
+    """make test splits the notebooks into streams: a new notebook must land in one."""
+    out = _make_dry_run("nb-a", "nb-b", "nb-last")
+    for nb in NOTEBOOKS:
+        assert out.count(f"notebooks/{nb.name}") == 1, f"{nb.name}: {out.count(nb.name)} times"
+    assert out.index("22b_audio_gan_pytorch") < out.index("25_conditional_audio_gan")
+
+
+@pytest.mark.repo
 def test_make_lint_runs_ruff_and_the_type_checker():
     out = _make_dry_run("lint")
     for tool in (".venv/bin/ruff check", ".venv/bin/ruff format --check", ".venv/bin/mypy"):

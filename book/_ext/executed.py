@@ -11,6 +11,7 @@ is an error instead of a second execution (:func:`missing`).
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 
 import nbformat
@@ -54,11 +55,15 @@ def store(
                 o["execution_count"] = k
     if widget_state and widget_state.get("state"):
         nb.metadata["widgets"] = {WIDGET_STATE: widget_state}
-    get_cache(str(cache)).cache_notebook_bundle(
-        CacheBundleIn(nb, uri, data={"execution_seconds": round(seconds, 1)}),
-        check_validity=True,
-        overwrite=True,
-    )
+    bundle = CacheBundleIn(nb, uri, data={"execution_seconds": round(seconds, 1)})
+    for attempt in range(20):  # two nbval processes may write at once (make test's streams)
+        try:
+            get_cache(str(cache)).cache_notebook_bundle(bundle, check_validity=True, overwrite=True)
+            return
+        except Exception as exc:  # sqlite's "database is locked", raised through SQLAlchemy
+            if "locked" not in str(exc) or attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 def missing(paths: list[Path], cache: Path) -> list[Path]:
