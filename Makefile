@@ -47,8 +47,9 @@ check-fluidsynth:
 # The lock names PyTorch's wheel index (--extra-index-url) for torch, and uv stops at an index it
 # cannot reach: so first every pin except torch, from PyPI; then torch from the lock's index, or,
 # where that index is unreachable, from pip's find-links folders ($$PIP_FIND_LINKS), or with pip.
-# --no-deps: the lock is complete (tests/test_lock.py checks it).
-UV = $(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps
+# --no-deps: the lock is complete (tests/test_lock.py checks it). --compile-bytecode, as pip
+# does: otherwise every process that imports TensorFlow or torch first compiles them itself.
+UV = $(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps --compile-bytecode
 FIND_LINKS = $(foreach d,$(PIP_FIND_LINKS),--find-links $(d))
 $(STAMP): $(LOCK) pyproject.toml | check-fluidsynth
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)" || { \
