@@ -155,12 +155,20 @@ def load_audio(
 
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample along the last axis (soxr, high quality)."""
-    import librosa
+    """Resample ``(..., T)`` along the last axis to ``ceil(T * target_sr / orig_sr)`` samples.
+
+    soxr's high-quality filter, as ``librosa.resample(res_type="soxr_hq")`` uses, called
+    directly: librosa's first call compiles numba code for half a minute.
+    """
+    import soxr  # light, but only loading files at another rate needs it
 
     if orig_sr == target_sr:
         return y
-    return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
+    y = np.asarray(y)
+    n = int(np.ceil(y.shape[-1] * target_sr / orig_sr))
+    flat = y.reshape(-1, y.shape[-1]).T  # (T, channels): soxr resamples each column
+    out = np.asarray(soxr.resample(flat, orig_sr, target_sr, quality="HQ")).T
+    return fix_length(out, n).reshape(*y.shape[:-1], n).astype(y.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- files and playback
