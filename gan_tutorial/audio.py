@@ -18,7 +18,6 @@ import numpy as np
 from .errors import AudioFileError
 from .io import atomic_write_bytes, peak_normalize, wav_bytes
 from .spectral import (
-    LOG_EPS,  # noqa: F401  (old imports; new code: gan_tutorial.spectral)
     N_SAMPLES,
     SR,
     SpecConfig,

@@ -139,9 +139,8 @@ def _hz_to_mel(f: float) -> float:
 
 
 def _mel_to_hz(m: np.ndarray) -> np.ndarray:
-    return np.where(
-        m >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL)), _F_SP * m
-    )
+    log = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL))
+    return np.where(m >= _MIN_LOG_MEL, log, _F_SP * m)
 
 
 @lru_cache(maxsize=16)
@@ -153,23 +152,16 @@ def _mel_edges(sr: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _filterbank_cached(
-    sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float
-) -> tuple[np.ndarray, np.ndarray]:
-    edges = _mel_edges(sr, n_mels, fmin, fmax)
-    ramps = edges[:, None] - np.linspace(0, sr / 2, 1 + n_fft // 2)[None, :]
-    rise = -ramps[:-2] / np.diff(edges)[:-1, None]
-    fall = ramps[2:] / np.diff(edges)[1:, None]
-    fb = np.maximum(0.0, np.minimum(rise, fall)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    fb = fb.astype(np.float32)
+def _filterbank(cfg: SpecConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Read-only (cached) ``(n_mels, bins)`` filterbank and ``(bins, n_mels)`` pseudo-inverse."""
+    edges = _mel_edges(cfg.sr, cfg.n_mels, cfg.fmin, cfg.fmax)
+    ramps = edges[:, None] - np.linspace(0, cfg.sr / 2, 1 + cfg.n_fft // 2)[None, :]
+    rise, fall = -ramps[:-2] / np.diff(edges)[:-1, None], ramps[2:] / np.diff(edges)[1:, None]
+    area = (2.0 / (edges[2:] - edges[:-2]))[:, None]  # Slaney: each band has unit area
+    fb = (np.maximum(0.0, np.minimum(rise, fall)) * area).astype(np.float32)
     pinv = np.linalg.pinv(fb)
     fb.flags.writeable = pinv.flags.writeable = False
     return fb, pinv
-
-
-def _filterbank(cfg: SpecConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Read-only (cached) ``(n_mels, bins)`` filterbank and ``(bins, n_mels)`` pseudo-inverse."""
-    return _filterbank_cached(cfg.sr, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
 
 
 def mel_filterbank(cfg: SpecConfig) -> np.ndarray:
