@@ -1,6 +1,6 @@
 """Evaluation metrics for generated audio: framework-free (numpy and scipy only).
 
-Four families, in the order chapter 24 introduces them:
+The families, in the order chapter 24 introduces them:
 
 * **Histogram distances** between feature distributions of real and generated clips:
   :func:`bhattacharyya_distance` and :func:`js_divergence`, with :func:`audio_features`
@@ -13,12 +13,16 @@ Four families, in the order chapter 24 introduces them:
 * **Pitch metrics** (chapter 22 and GANSynth): :func:`dominant_frequency`,
   :func:`pitch_match_share`, :func:`distinct_pitches`, :func:`pitch_accuracy`,
   :func:`pitch_entropy`.
+* **Timbre diagnostics** (chapters 24 and 25): :func:`instrument_coverage` and
+  :func:`coverage_ratio`, :func:`within_label_diversity` and :func:`diversity_ratio`,
+  :func:`memorisation` (nearest-training-clip distances against held-out real clips).
 * **Listening tests**: :func:`load_ratings`, :func:`summarise_ratings` and
   :func:`rater_agreement` read the CSV files written by ``widgets.ListeningTest``.
 
 One module per family: :mod:`.histograms`, :mod:`.distribution`, :mod:`.coverage`,
-:mod:`.pitch`, :mod:`.ratings` (the CSV schema and parser) and :mod:`.listening`; every
-public name is re-exported here, so ``metrics.frechet_distance(...)`` works.
+:mod:`.pitch`, :mod:`.timbre`, :mod:`.ratings` (the CSV schema and parser) and
+:mod:`.listening`; every public name is re-exported here, so
+``metrics.frechet_distance(...)`` works.
 
 Every function takes feature arrays as ``(N, d)`` (N samples, d features) and audio as
 ``(N, T)`` float arrays in [-1, 1] at sample rate ``sr`` in Hz.
@@ -53,6 +57,16 @@ from .pitch import (
     pitch_summary,
 )
 from .ratings import CRITERIA, RATING_COLUMNS, SOURCES, load_ratings
+from .timbre import (
+    coverage_ratio,
+    diversity_ratio,
+    effective_number,
+    instrument_coverage,
+    label_diversity,
+    memorisation,
+    nearest_distances,
+    within_label_diversity,
+)
 
 __all__ = [
     "CRITERIA",
@@ -61,8 +75,11 @@ __all__ = [
     "audio_features",
     "bhattacharyya_coefficient",
     "bhattacharyya_distance",
+    "coverage_ratio",
     "distinct_pitches",
+    "diversity_ratio",
     "dominant_frequency",
+    "effective_number",
     "fid_from_features",
     "fid_infinity",
     "fid_vs_n",
@@ -71,11 +88,15 @@ __all__ = [
     "histogram",
     "hz_to_midi",
     "inception_score",
+    "instrument_coverage",
     "js_divergence",
     "kernel_inception_distance",
     "knn_radii",
+    "label_diversity",
     "load_ratings",
+    "memorisation",
     "ndb",
+    "nearest_distances",
     "pitch_accuracy",
     "pitch_entropy",
     "pitch_match_share",
@@ -84,4 +105,5 @@ __all__ = [
     "rater_agreement",
     "shared_histograms",
     "summarise_ratings",
+    "within_label_diversity",
 ]
