@@ -23,6 +23,13 @@ def mode_seeking(x, z, eps=1e-5):
     return 1.0 / (np.mean(dx / dz) + eps)
 
 
+def mode_seeking_msgan(x, z, eps=1e-5):
+    """Also right: MSGAN's own code (Mao et al. 2019) divides the batch means,
+    mean|x1 - x2| / mean|z1 - z2|, instead of averaging the ratio pair by pair."""
+    lz = np.abs(x[1::2] - x[0::2]).mean() / np.abs(z[1::2] - z[0::2]).mean()
+    return 1.0 / (lz + eps)
+
+
 def mode_seeking_ratio(x, z, eps=1e-5):
     dx = np.abs(x[0::2] - x[1::2]).reshape(len(x) // 2, -1).mean(axis=1)
     dz = np.abs(z[0::2] - z[1::2]).mean(axis=1)
@@ -56,6 +63,10 @@ SOLUTIONS = {
     "check_label_swap": LABEL_SWAP,
     "check_ema_horizon": EMA_HORIZON,
     "check_mode_seeking": mode_seeking,
+}
+ALSO_CORRECT = {"check_mode_seeking": [mode_seeking_msgan]}
+NOTES = {  # accepted variant -> words its note must contain
+    "mode_seeking_msgan": "MSGAN's own formula",
 }
 WRONG = {
     "check_projection_logits": [

@@ -102,9 +102,23 @@ def check_ema_horizon(answer: Any, quiet: bool = False) -> Result:
 
 
 def _mode_seeking(x: np.ndarray, z: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """The course's form (``tricks.mode_seeking_term``): the mean over pairs of per-pair ratios."""
     dx = np.abs(x[0::2] - x[1::2]).reshape(len(x) // 2, -1).mean(axis=1)
     dz = np.abs(z[0::2] - z[1::2]).mean(axis=1)
     return 1.0 / (np.mean(dx / dz) + eps)
+
+
+def _mode_seeking_msgan(x: np.ndarray, z: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """MSGAN's own code (Mao et al. 2019): the batch mean of |dx| over the batch mean of |dz|."""
+    return 1.0 / (np.abs(x[0::2] - x[1::2]).mean() / np.abs(z[0::2] - z[1::2]).mean() + eps)
+
+
+NOTE_MSGAN = (
+    "You wrote MSGAN's own formula (Mao et al. 2019): the batch mean of |x1 - x2| over the "
+    "batch mean of |z1 - z2|. The course's mode_seeking_term averages the ratio pair by pair "
+    "instead; the two agree when every pair's |z1 - z2| is the same, and both reward G for "
+    "making different clips from different z."
+)
 
 
 @exercise(
@@ -112,9 +126,11 @@ def _mode_seeking(x: np.ndarray, z: np.ndarray, eps: float = 1e-5) -> np.ndarray
     "the mode-seeking term",
     hint="Pairs are rows (0, 1), (2, 3), ...: x[0::2] - x[1::2]. Per pair, the mean absolute "
     "difference of the clips over the mean absolute difference of the z's; average the "
-    "ratios over pairs and return 1 / (that + eps).",
+    "ratios over pairs and return 1 / (that + eps). MSGAN's own code, the batch means' ratio, "
+    "is accepted too.",
 )
 def check_mode_seeking(fn: Any, c: Check) -> None:
+    msgan = False
     for seed in (0, 1):
         rng = np.random.default_rng(seed)
         x, z = rng.normal(size=(6, 1, 4, 4)), rng.normal(size=(6, 3))
@@ -123,14 +139,18 @@ def check_mode_seeking(fn: Any, c: Check) -> None:
         if out.size != 1:
             c.fail(f"shape {out.shape}: return one number for the whole batch.")
         got = float(out.reshape(()))
-        if np.isclose(got, 1.0 / want):
+        forms = (_mode_seeking, _mode_seeking_msgan)
+        if any(np.isclose(got, 1.0 / f(x, z)) for f in forms):
             c.fail("that is the ratio itself: the term is its inverse, 1 / (ratio + eps).")
         halves = [0, 3, 1, 4, 2, 5]  # pairs (0, 3), (1, 4), (2, 5) as neighbours
-        if np.isclose(got, _mode_seeking(x[halves], z[halves])):
+        if any(np.isclose(got, f(x[halves], z[halves])) for f in forms):
             c.fail(
                 "you paired the first half with the second: pairs are neighbours (0, 1), (2, 3)."
             )
-        c.verify(np.isclose(got, want, rtol=1e-4), f"random case {seed} (3 pairs of 4x4 clips)")
+        ok = bool(np.isclose(got, want, rtol=1e-4))
+        if not ok and np.isclose(got, _mode_seeking_msgan(x, z), rtol=1e-4):
+            ok = msgan = True
+        c.verify(ok, f"random case {seed} (3 pairs of 4x4 clips)")
         same = x.copy()
         same[1::2] = same[0::2]
         c.verify(
@@ -138,3 +158,5 @@ def check_mode_seeking(fn: Any, c: Check) -> None:
             "identical clips for different z give a huge term",
             "when both clips of every pair are identical the ratio is 0: return 1 / (0 + eps).",
         )
+    if msgan:
+        c.note(NOTE_MSGAN)
