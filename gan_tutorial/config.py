@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
-__all__ = ["ENV_VAR", "PROFILES", "Profile", "by_profile", "profile"]
+__all__ = [
+    "DEFAULT_FAMILY_PROGRAM",
+    "ENV_VAR",
+    "FAMILY_PROGRAMS",
+    "GM_FAMILY_BLOCKS",
+    "PROFILES",
+    "Profile",
+    "by_profile",
+    "family_programs",
+    "profile",
+]
 
 ENV_VAR = "GAN_TUTORIAL_PROFILE"
 PROFILES = ("quick", "laptop", "gpu")
@@ -57,14 +67,60 @@ class Profile:
         )
 
 
-_FAMILY_PROGRAMS = (0, 11, 19, 24, 33, 40, 56, 65, 73, 80)  # 10 GM families, see data.GM_FAMILIES
+# NSynth's instrument families as General MIDI blocks: programs 8 * block .. 8 * block + 7.
+GM_FAMILY_BLOCKS: dict[str, int] = {
+    "keyboard": 0,  # pianos, electric pianos, harpsichord, clavinet
+    "mallet": 1,  # chromatic percussion
+    "organ": 2,
+    "guitar": 3,
+    "bass": 4,
+    "string": 5,
+    "brass": 7,
+    "reed": 8,
+    "flute": 9,  # pipe
+    "synth_lead": 10,
+}
+# The one program per family that the data used until data version 2 (each family's first).
+DEFAULT_FAMILY_PROGRAM: dict[str, int] = {
+    "keyboard": 0,  # Acoustic Grand Piano
+    "mallet": 11,  # Vibraphone
+    "organ": 19,  # Church Organ
+    "guitar": 24,  # Acoustic Guitar (nylon)
+    "bass": 33,  # Electric Bass (finger)
+    "string": 40,  # Violin
+    "brass": 56,  # Trumpet
+    "reed": 65,  # Alto Sax
+    "flute": 73,  # Flute
+    "synth_lead": 80,  # Lead 1 (square)
+}
+# Each family's programs that pass docs/measure_nsynth_programs.py's checks (audible at MIDI
+# 36..84, pitch following the label, no duplicate), ordered from the default program on by
+# farthest-point MFCC distance: the first k of each are the k most distinct timbres. 71 of
+# the 80; docs/nsynth_programs.md has the measurements.
+FAMILY_PROGRAMS: dict[str, tuple[int, ...]] = {
+    "keyboard": (0, 5, 4, 6, 3, 7, 2, 1),
+    "mallet": (11, 13, 15, 12),
+    "organ": (19, 22, 17, 16, 23, 18, 20, 21),
+    "guitar": (24, 30, 27, 26, 28, 25, 29),
+    "bass": (33, 39, 32, 38, 36, 35, 37, 34),
+    "string": (40, 47, 46, 44, 45, 43, 42, 41),
+    "brass": (56, 58, 59, 63, 57, 61, 60, 62),
+    "reed": (65, 70, 71, 68, 66, 69, 64),
+    "flute": (73, 76, 74, 72, 79, 75),
+    "synth_lead": (80, 83, 84, 85, 87, 81, 82),
+}
+
+
+def family_programs(per_family: int | None = None) -> tuple[int, ...]:
+    """The first ``per_family`` programs of each family (``None``: all), family by family."""
+    return tuple(p for progs in FAMILY_PROGRAMS.values() for p in progs[:per_family])
 
 _PROFILES: dict[str, Profile] = {
     "quick": Profile(
         name="quick",
-        nsynth_programs=_FAMILY_PROGRAMS[:8],
-        nsynth_pitches=tuple(range(48, 73, 2)),  # C3..C5 in whole tones: 13 pitches, 2 octaves
-        nsynth_velocities=(50, 80, 110),
+        nsynth_programs=family_programs(2),  # 20 instruments
+        nsynth_pitches=tuple(range(48, 73, 3)),  # C3..C5 in minor thirds: 9 pitches, 2 octaves
+        nsynth_velocities=(50, 110),
         chorales_limit=6,
         clip_seconds=4.0,
         spec_size=64,
@@ -82,7 +138,7 @@ _PROFILES: dict[str, Profile] = {
     ),
     "laptop": Profile(
         name="laptop",
-        nsynth_programs=_FAMILY_PROGRAMS,
+        nsynth_programs=family_programs(4),  # 40 instruments
         nsynth_pitches=tuple(range(48, 73)),  # C3..C5 chromatic: 25 pitches
         nsynth_velocities=(50, 80, 110),
         chorales_limit=40,
@@ -102,9 +158,9 @@ _PROFILES: dict[str, Profile] = {
     ),
     "gpu": Profile(
         name="gpu",
-        nsynth_programs=_FAMILY_PROGRAMS,
+        nsynth_programs=family_programs(),  # all 71 that pass the checks
         nsynth_pitches=tuple(range(36, 85)),  # C2..C6
-        nsynth_velocities=(40, 60, 80, 100, 120),
+        nsynth_velocities=(40, 80, 120),
         chorales_limit=370,
         clip_seconds=4.0,
         spec_size=128,

@@ -28,7 +28,8 @@ def test_nsynth_lite_has_the_profile_grid(quick):
     assert quick.audio.shape == (len(quick), 16384)
     assert quick.audio.dtype == np.float32
     assert set(np.unique(quick.pitch)) <= set(p.nsynth_pitches)
-    assert len(np.unique(quick.family)) == len(p.nsynth_programs) >= 8
+    assert len(np.unique(quick.family)) == len(data.FAMILY_NAMES) == 10
+    assert len(np.unique(quick.instrument)) == len(p.nsynth_programs) == 20
     assert set(np.unique(quick.velocity)) == set(p.nsynth_velocities)
     assert set(m["counts_by_split"]) == {"train", "valid", "test"}
     assert sum(m["counts_by_split"].values()) == len(quick)
@@ -45,7 +46,7 @@ def test_no_clip_is_near_silent_and_velocity_is_audible(quick):
 
 def test_rendered_pitch_matches_the_label(quick):
     """A violin note's strongest partial is its fundamental: check it against the label."""
-    strings = quick.subset(quick.family == data.FAMILY_NAMES.index("string"))
+    strings = quick.subset(quick.program == 40)  # the violin (strings also hold the timpani)
     assert len(strings) > 10
     spec = np.abs(np.fft.rfft(strings.audio * np.hanning(16384), axis=1))
     peak_hz = np.argmax(spec, axis=1) * 16000 / 16384
@@ -151,3 +152,100 @@ def test_chorales_render_with_rolls_and_skip_the_unparsable(tmp_path):
     # splits are by chorale: a chorale's clips all share one split
     for bwv in set(ch.bwv):
         assert len(set(ch.split[ch.bwv == bwv])) == 1
+
+
+def test_every_clip_is_labelled_with_its_instrument(quick):
+    """instrument, program and family agree with each other and with the profile's list."""
+    import pretty_midi
+
+    programs = config.profile("quick").nsynth_programs
+    assert quick.instrument_names == tuple(
+        pretty_midi.program_to_instrument_name(p) for p in programs
+    )
+    np.testing.assert_array_equal(np.asarray(programs)[quick.instrument], quick.program)
+    np.testing.assert_array_equal([data.family_of(p) for p in quick.program], quick.family)
+    np.testing.assert_array_equal(quick.instrument_programs, programs)
+    for f, name in enumerate(data.FAMILY_NAMES):  # two instruments per family, the first
+        progs = set(quick.program[quick.family == f])  # the one data version 1 had
+        assert len(progs) == 2
+        assert config.DEFAULT_FAMILY_PROGRAM[name] in progs
+    train = quick.subset("train")  # subsets keep the labels and their names
+    assert train.instrument_names == quick.instrument_names
+    assert len(train.instrument) == len(train)
+
+
+def test_instruments_in_a_family_sound_different(quick):
+    """Two instruments of one family at the same pitch and velocity are different audio."""
+    for f in range(len(data.FAMILY_NAMES)):
+        a, b = sorted(set(quick.instrument[quick.family == f]))
+        same = (quick.pitch == 60) & (quick.velocity == 110)
+        ya = quick.audio[same & (quick.instrument == a)]
+        yb = quick.audio[same & (quick.instrument == b)]
+        if len(ya) and len(yb):
+            assert abs(np.corrcoef(ya[0], yb[0])[0, 1]) < 0.9
+
+
+def test_family_programs_follow_the_measured_table():
+    for name, progs in config.FAMILY_PROGRAMS.items():
+        assert progs[0] == config.DEFAULT_FAMILY_PROGRAM[name]
+        assert len(set(progs)) == len(progs) >= 4
+        assert {data.family_of(p) for p in progs} == {data.FAMILY_NAMES.index(name)}
+    for prof, k in (("quick", 2), ("laptop", 4)):
+        assert config.profile(prof).nsynth_programs == config.family_programs(k)
+        assert len(config.family_programs(k)) == 10 * k
+    assert set(config.profile("gpu").nsynth_programs) == {
+        p for progs in config.FAMILY_PROGRAMS.values() for p in progs
+    }
+    with pytest.raises(ValueError, match="none of the families"):
+        data.family_of(50)  # GM's ensemble block is not one of the families
+
+
+def test_instrument_split_holds_out_one_instrument_per_large_family():
+    from gan_tutorial.data.notes import instrument_split
+
+    # family 0: instruments 0..3 (0 is the default); family 1: 4, 5 (too few to hold out)
+    instrument = np.repeat(np.arange(6), 10)
+    family = np.where(instrument < 4, 0, 1)
+    split = instrument_split(family, instrument, first={0, 4}, seed=0)
+    held = set(instrument[split != "train"])
+    assert len(held) == 1
+    assert held <= {1, 2, 3}  # never the default instrument
+    (h,) = held
+    assert set(split[instrument == h]) == {"valid", "test"}  # all of it, none in train
+    assert (split[instrument != h] == "train").all()  # family 1 stays in train
+    np.testing.assert_array_equal(split, instrument_split(family, instrument, {0, 4}, seed=0))
+    seeds = {
+        int(instrument[instrument_split(family, instrument, {0, 4}, seed=s) != "train"][0])
+        for s in range(10)
+    }
+    assert len(seeds) > 1  # the seed chooses which instrument
+
+
+def test_instrument_split_end_to_end(tmp_path):
+    import dataclasses
+
+    tiny = dataclasses.replace(
+        config.profile("quick"),
+        nsynth_programs=(0, 5, 4, 33, 39),  # keyboard: 3 instruments, bass: 2
+        nsynth_pitches=(60, 64),
+        nsynth_velocities=(80, 110),
+    )
+    notes = data.nsynth_lite(tiny, cache_dir=tmp_path, progress=False)
+    assert notes.manifest["split"] == "note"
+    by_inst = data.nsynth_lite(tiny, cache_dir=tmp_path, split="instrument", progress=False)
+    np.testing.assert_array_equal(by_inst.audio, notes.audio)  # the same cached renders
+    held = by_inst.manifest["held_out_instruments"]
+    assert len(held) == 1
+    assert held[0] in ("Electric Piano 1", "Electric Piano 2")
+    train = by_inst.subset("train")
+    seen = {train.instrument_names[i] for i in train.instrument}
+    assert held[0] not in seen
+    counts = by_inst.manifest["counts_by_split"]
+    assert counts["valid"] + counts["test"] == 4
+    with pytest.raises(ValueError, match="Fix: use one of"):
+        data.nsynth_lite(tiny, cache_dir=tmp_path, split="program", progress=False)
+
+
+def test_instrument_split_needs_three_instruments(quick, nsynth_quick_copy):
+    with pytest.raises(ValueError, match="'laptop' or 'gpu'"):
+        data.nsynth_lite("quick", cache_dir=nsynth_quick_copy, split="instrument", progress=False)
