@@ -29,7 +29,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: lab test unit notebooks check-repo site-check lint docs-times strip lock lock-cpu lock-gpu clean-data \
-  check-fluidsynth check-gpu venv gpu-notebooks
+  check-fluidsynth check-gpu venv gpu-notebooks bench
 
 venv: $(STAMP)
 
@@ -129,6 +129,12 @@ check-gpu: $(STAMP)
 # The gpu profile (larger data, longer runs) on the CUDA environment.
 gpu-notebooks:
 	$(MAKE) check-gpu notebooks GPU=1 PROFILE=gpu
+
+# Times chapter 25's training step in PROFILE (python -m gan_tutorial.torch.bench; --help
+# lists its flags), e.g. make bench PROFILE=laptop BENCH_FLAGS="--json bench.json --compare old.json"
+BENCH_FLAGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m gan_tutorial.torch.bench --profile $(PROFILE) $(BENCH_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check gan_tutorial tests notebooks docs book .ci

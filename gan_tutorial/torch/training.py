@@ -7,7 +7,11 @@ and chapter 25's conditional GAN (:func:`gan_tutorial.torch.cgan.training.train_
 So they share:
 
 * **one NaN guard**: every loss goes through :func:`gan_tutorial.training.check_finite`,
-  and a NaN stops the run before anything is saved;
+  and a NaN stops the run before anything is saved. A step may return its losses as
+  scalar tensors on the device; ``fit`` then reads them back every ``check_every`` steps
+  in one transfer (one GPU sync instead of one per step) and always before a checkpoint,
+  a callback or the end, so a NaN at step ``k`` still stops the run before any checkpoint
+  after step ``k`` is written, and the history still holds every step;
 * **one time guard**: ``max_seconds`` counts *seconds of training in this call*, the
   time spent drawing batches and in the step function. Checkpoints, callbacks (sampling,
   evaluation) and plots do not count, so a machine that evaluates more does not train
@@ -229,6 +233,38 @@ def _default_step(loss: str, targets: tuple[float, float]) -> StepFn:
     return step
 
 
+class _Pending:
+    """Losses of steps not yet checked: :meth:`flush` reads them back in one transfer,
+    checks them in step order (:func:`check_finite`) and appends them to the history."""
+
+    def __init__(self, state: GANState, bar: Any) -> None:
+        self.state, self.bar = state, bar
+        self.last_good: str | None = None  # the last checkpoint written or resumed from
+        self.steps: list[int] = []
+        self.losses: list[Mapping[str, float | Tensor]] = []
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def add(self, step: int, losses: Mapping[str, float | Tensor]) -> None:
+        self.steps.append(step)
+        self.losses.append(losses)
+
+    def flush(self) -> None:
+        tensors = [v for ls in self.losses for v in ls.values() if isinstance(v, Tensor)]
+        # one device-to-host copy for all of them (a float is kept as it is)
+        read = iter(torch.stack([t.detach().float() for t in tensors]).tolist() if tensors else [])
+        values: dict[str, float] = {}
+        for step, ls in zip(self.steps, self.losses, strict=True):
+            raw = {k: next(read) if isinstance(v, Tensor) else v for k, v in ls.items()}
+            values = check_finite(step, checkpoint=self.last_good, **raw)
+            self.state.history.append(step, **values)
+        if values and self.bar is not None:
+            self.bar.update(self.steps[-1] - self.bar.n)
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
+        self.steps, self.losses = [], []
+
+
 def fit(
     state: GANState,
     data: np.ndarray | Tensor | Iterator,
@@ -251,6 +287,7 @@ def fit(
     progress: bool = True,
     rank: int = 0,
     desc: str = "GAN",
+    check_every: int = 1,
 ) -> GANState:
     """Train until ``state.step == steps`` (a total, so a resumed run finishes the same job)
     or until the time guard: ``max_seconds`` of training in this call (``None`` or 0: no
@@ -265,20 +302,24 @@ def fit(
     written every ``checkpoint_every`` steps and when training stops. Every loss is
     checked with :func:`gan_tutorial.training.check_finite`: a NaN raises
     :class:`~gan_tutorial.errors.TrainingDiverged` *before* anything is saved.
+    Losses returned as tensors are read back every ``check_every`` steps (see the module
+    docstring); the error names the first step whose loss was not finite.
     ``on_sample(state)`` runs every ``sample_every`` steps and every ``sample_every_s``
     seconds of training (use ``state.fixed_noise`` there, not ``state.noise``, so that
     sampling does not change the training stream). ``rank``: in a distributed run only
     rank 0 writes checkpoints and shows progress.
     """
-    last_good: str | None = None
+    if check_every < 1:
+        raise ValueError(f"check_every must be >= 1, got {check_every}")
     writer = rank == 0
     if ema is not None:
         state.ema = ema
+    pending = _Pending(state, None)
     if checkpoint_path is not None and resume and Path(checkpoint_path).exists():
         load_checkpoint(checkpoint_path, state)
-        last_good = f"{checkpoint_path} (step {state.step})"
+        pending.last_good = f"{checkpoint_path} (step {state.step})"
         if progress and writer:
-            tqdm.write(f"resumed from {last_good}")
+            tqdm.write(f"resumed from {pending.last_good}")
     batch_iter = (
         batches(data, batch_size, state.data_gen) if isinstance(data, np.ndarray | Tensor) else data
     )
@@ -292,32 +333,37 @@ def fit(
     with tqdm(
         total=steps, initial=state.step, disable=not progress or not writer, desc=desc
     ) as bar:
+        pending.bar = bar
         while state.step < steps and spent < limit:
             t0 = time.perf_counter()
             losses = step(state, next(batch_iter))
             spent += time.perf_counter() - t0
-            values = check_finite(state.step + 1, checkpoint=last_good, **losses)
             state.step += 1
-            state.history.append(state.step, **values)
+            pending.add(state.step, losses)
             state.extra["train_seconds"] = before + spent
-            bar.update(1)
-            if state.step % 10 == 0 or state.step == steps:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()}, refresh=False)
             done = state.step >= steps or spent >= limit
             state.extra["stopped_early"] = done and state.step < steps
-            if (
+            save = (
                 checkpoint_path is not None
                 and writer
                 and (every(state.step, checkpoint_every) or done)
-            ):
-                save_checkpoint(checkpoint_path, state)
-                last_good = f"{checkpoint_path} (step {state.step})"
+            )
             timed = sample_every_s > 0 and spent >= next_sample_s
-            if on_sample is not None and (every(state.step, sample_every) or timed):
+            sample = on_sample is not None and (every(state.step, sample_every) or timed)
+            show = plot is not None and (every(state.step, plot_every) or done)
+            if done or save or sample or show or len(pending) >= check_every:
+                pending.flush()  # raises TrainingDiverged before anything below is saved
+            if save:
+                assert checkpoint_path is not None
+                save_checkpoint(checkpoint_path, state)
+                pending.last_good = f"{checkpoint_path} (step {state.step})"
+            if sample:
+                assert on_sample is not None
                 on_sample(state)
                 next_sample_s = spent + sample_every_s
                 state.G.train()
                 state.D.train()
-            if plot is not None and (every(state.step, plot_every) or done):
+            if show:
+                assert plot is not None
                 plot.update(state.history)
     return state

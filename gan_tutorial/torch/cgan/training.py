@@ -14,6 +14,7 @@ noise (documented per-rank seeds) while all ranks start from the same weights (s
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -33,15 +34,20 @@ from .data import CGANData
 from .model import CondDiscriminator, CondGenerator, time_shift
 
 __all__ = [
+    "CHECK_EVERY",
     "CGANRun",
     "CGANSettings",
     "batch_inputs",
     "build_run",
+    "on_device",
     "settings_for",
     "step_seed",
     "train",
     "train_step",
 ]
+
+
+CHECK_EVERY = 50  # steps between reads of the losses (one GPU sync each), see train()
 
 
 @dataclass(frozen=True)
@@ -137,38 +143,78 @@ def batch_inputs(
     paired = settings.mode_seeking > 0
     if paired and b % 2:
         raise ValueError(f"the mode-seeking term needs an even batch_size, got {b}")
-    sampler: DistributedSampler = DistributedSampler(  # it only reads the data's length
-        TensorDataset(data.pitch), world, rank, shuffle=True, seed=seed, drop_last=True
-    )
-    per_epoch = len(sampler) // b
-    if per_epoch < 1:
-        raise ValueError(f"batch_size {b} x {world} processes exceeds the {len(data)} clips")
-    sampler.set_epoch(step // per_epoch)
-    k = step % per_epoch
-    idx = torch.tensor(list(sampler)[k * b : (k + 1) * b])
+    order = _epoch_order(len(data), world, rank, seed, step, b)
+    k = step % (len(order) // b)
+    idx = order[k * b : (k + 1) * b]
     gen = torch.Generator().manual_seed(step_seed(seed, rank, step))
     if paired:
         fake_idx = torch.randint(len(data), (b // 2,), generator=gen).repeat_interleave(2)
     else:
         fake_idx = torch.randint(len(data), (b,), generator=gen)
     s = settings.max_shift
+    z = torch.randn(b, settings.latent_dim, generator=gen)
+    shift_real = torch.randint(-s, s + 1, (b,), generator=gen)
+    shift_fake = torch.randint(-s, s + 1, (b,), generator=gen)
+    # drawn on the CPU (the same numbers on every device), then one copy of the indices and
+    # one of the noise to where the data lives (a no-op on the CPU)
+    dev = data.x.device
+    ints = torch.cat([idx, fake_idx, shift_real, shift_fake]).to(dev, non_blocking=True)
+    idx, fake_idx, shift_real, shift_fake = ints.split(b)
     return {
         "real": data.x[idx],
         "real_pitch": data.pitch[idx],
         "real_family": data.family[idx],
-        "z": torch.randn(b, settings.latent_dim, generator=gen),
+        "z": z.to(dev, non_blocking=True),
         "fake_pitch": data.pitch[fake_idx],
         "fake_family": data.family[fake_idx],
-        "shift_real": torch.randint(-s, s + 1, (b,), generator=gen),
-        "shift_fake": torch.randint(-s, s + 1, (b,), generator=gen),
+        "shift_real": shift_real,
+        "shift_fake": shift_fake,
     }
 
 
-def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
+@functools.lru_cache(maxsize=4)
+def _epoch_sampler_order(n: int, world: int, rank: int, seed: int, epoch: int) -> Tensor:
+    """This rank's clip order in ``epoch``: a ``DistributedSampler`` permutation
+    (``drop_last=True``), computed once per epoch instead of once per step."""
+    sampler: DistributedSampler = DistributedSampler(  # it only reads the data's length
+        TensorDataset(torch.empty(n)), world, rank, shuffle=True, seed=seed, drop_last=True
+    )
+    sampler.set_epoch(epoch)
+    return torch.tensor(list(sampler), dtype=torch.long)
+
+
+def _epoch_order(n: int, world: int, rank: int, seed: int, step: int, b: int) -> Tensor:
+    per_epoch = (n // world) // b  # len(DistributedSampler) with drop_last is n // world
+    if per_epoch < 1:
+        raise ValueError(f"batch_size {b} x {world} processes exceeds the {n} clips")
+    return _epoch_sampler_order(n, world, rank, seed, step // per_epoch)
+
+
+def on_device(data: CGANData, device: torch.device | str) -> CGANData:
+    """``data`` with its clips and labels on ``device`` (the same object if already there):
+    batches are then gathered where the models are, with no copy of the clips per step."""
+    if data.x.device == torch.device(device):
+        return data
+    return replace(
+        data, x=data.x.to(device), pitch=data.pitch.to(device), family=data.family.to(device)
+    )
+
+
+def train_step(
+    run: CGANRun, inputs: dict[str, Tensor], clock: Callable[[str], None] | None = None
+) -> dict[str, Tensor]:
     """One D step on real + fake (one forward on both), one G step, one EMA update. D sees
-    real and fake through the step's time shifts; G's step reuses the fake ones."""
+    real and fake through the step's time shifts; G's step reuses the fake ones.
+
+    Returns the detached scalar losses ``{"d", "g"}`` on the models' device (no sync:
+    :func:`~gan_tutorial.torch.training.fit` reads them back every ``check_every``
+    steps). ``clock(phase)``, if given, is called at the end of each phase ("data",
+    "forward_backward", "optimiser") to time it (:mod:`gan_tutorial.torch.bench`).
+    """
+    tick = clock or _no_clock
     dev = next(run.generator.parameters()).device
     x = {k: v.to(dev) for k, v in inputs.items()}
+    tick("data")
     fam = run.settings.condition_family
     rf, ff = (x["real_family"], x["fake_family"]) if fam else (None, None)
     fake = run.G(x["z"], x["fake_pitch"], ff)
@@ -182,7 +228,9 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
     ld = d_loss(run.settings.loss, logits[:b], logits[b:])
     run.opt_d.zero_grad(set_to_none=True)
     ld.backward()
+    tick("forward_backward")
     run.opt_d.step()
+    tick("optimiser")
 
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
@@ -191,11 +239,17 @@ def train_step(run: CGANRun, inputs: dict[str, Tensor]) -> dict[str, float]:
         lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
     lg.backward()
+    tick("forward_backward")
     run.opt_g.step()
     set_requires_grad(D, True)
     if run.ema is not None:
         run.ema.update(run.generator)
-    return {"d": ld.item(), "g": lg.item()}
+    tick("optimiser")
+    return {"d": ld.detach(), "g": lg.detach()}
+
+
+def _no_clock(phase: str) -> None:
+    """The default clock of :func:`train_step`: times nothing."""
 
 
 def _inputs(run: CGANRun, data: CGANData, rank: int, world: int) -> Iterator[dict[str, Tensor]]:
@@ -217,6 +271,7 @@ def train(
     callback: Callable[[CGANRun, float], None] | None = None,
     callback_every_s: float = 0.0,
     progress: bool = True,
+    check_every: int = CHECK_EVERY,
 ) -> CGANRun:
     """Train until ``run.step == steps`` (default ``settings.steps``) or the time guard
     (``settings.time_limit_s`` seconds of training in this call), resuming from
@@ -225,9 +280,13 @@ def train(
     ``callback(run, train_seconds)`` runs every ``callback_every_s`` seconds of training
     (its own time is not counted) and once at the end: use it to evaluate. Only rank 0
     writes checkpoints (every ``checkpoint_every`` steps and at the end) and shows
-    progress. A non-finite loss stops the run (:func:`gan_tutorial.training.check_finite`).
+    progress. A non-finite loss stops the run (:func:`gan_tutorial.training.check_finite`):
+    the losses stay on the device and are read back every ``check_every`` steps and
+    before every checkpoint or callback, so no checkpoint after a NaN is written. The
+    clips and labels are moved to the models' device once (:func:`on_device`).
     """
     run.extra["data"] = data.describe()
+    data = on_device(data, run.device)
     called_at: list[int] = []
 
     def on_sample(r: CGANRun) -> None:
@@ -248,6 +307,7 @@ def train(
         progress=progress,
         rank=rank,
         desc="cGAN",
+        check_every=check_every,
     )
     if callback is not None and called_at[-1:] != [run.step]:  # the last step's evaluation
         on_sample(run)
