@@ -7,8 +7,9 @@ torch = pytest.importorskip("torch")
 
 from gan_tutorial import spectral  # noqa: E402
 from gan_tutorial.audio import SpecConfig  # noqa: E402
-from gan_tutorial.errors import FileProblem  # noqa: E402
+from gan_tutorial.errors import FileProblem, TrainingDiverged  # noqa: E402
 from gan_tutorial.samples import load_samples  # noqa: E402
+from gan_tutorial.torch import checkpoint as tt_ck  # noqa: E402
 from gan_tutorial.torch import tricks  # noqa: E402
 from gan_tutorial.torch.cgan import __main__ as cli  # noqa: E402
 from gan_tutorial.torch.cgan import data as cgan_data  # noqa: E402
@@ -403,3 +404,69 @@ def test_evaluate_sample_file_warns_when_the_judge_used_another_vocoder(tmp_path
         rows = evaluate_sample_file(same, judge=judge)
     assert not [w for w in caught if "like for like" in str(w.message)]
     assert rows[-1]["name"] == "cgan"
+
+
+def _nan_at(k: int):
+    """train_step, but with a NaN discriminator loss at step ``k`` (1-based)."""
+    real_step = cgan_train.train_step
+
+    def step(run, inputs, clock=None):
+        losses = real_step(run, inputs)
+        return {**losses, "d": losses["d"] * float("nan")} if run.step + 1 == k else losses
+
+    return step
+
+
+@pytest.mark.parametrize(("check_every", "checkpoint_every"), [(50, 2), (4, 50), (1, 2)])
+def test_nan_at_step_k_stops_before_any_checkpoint_after_k(
+    tmp_path, monkeypatch, check_every, checkpoint_every
+):
+    # losses stay on the device and are read every check_every steps, but always before a
+    # checkpoint: the NaN of step 3 is found at step 4 at the latest, before its save
+    monkeypatch.setattr(cgan_train, "train_step", _nan_at(3))
+    d = cgan_data.synthetic_data(32, 32)
+    run = cgan_train.build_run(cgan_train.settings_for("quick", steps=10), 4, 2, 32)
+    ck = tmp_path / "ck.pt"
+    with pytest.raises(TrainingDiverged, match=r"step 3: discriminator loss is NaN") as info:
+        cgan_train.train(run, d, checkpoint_path=ck, checkpoint_every=checkpoint_every,
+                         check_every=check_every, progress=False)  # fmt: skip
+    assert run.history.steps == [1, 2]  # the good steps before the NaN, none after
+    if checkpoint_every == 2:
+        assert torch.load(ck, weights_only=True)["step"] == 2
+        assert "ck.pt (step 2)" in str(info.value)
+    else:
+        assert not ck.exists()
+        assert "no checkpoint was saved" in str(info.value)
+
+
+def test_the_loss_cadence_changes_no_number():
+    d = cgan_data.synthetic_data(32, 32)
+    s = cgan_train.settings_for("quick", steps=7)
+    runs = [
+        cgan_train.train(cgan_train.build_run(s, 4, 2, 32), d, check_every=n, progress=False)
+        for n in (1, 3)
+    ]
+    assert runs[0].history.state_dict() == runs[1].history.state_dict()
+    assert len(runs[0].history) == 7
+    for a, b in zip(runs[0].G.parameters(), runs[1].G.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_checkpoint_leaves_out_adams_first_moment_only_where_beta1_is_zero(tmp_path):
+    d = cgan_data.synthetic_data(32, 32)
+    sizes = {}
+    for betas in ((0.0, 0.99), (0.5, 0.99)):
+        s = cgan_train.settings_for("quick", steps=2, betas=betas)
+        run = cgan_train.train(cgan_train.build_run(s, 4, 2, 32), d, progress=False)
+        path = tt_ck.save_checkpoint(tmp_path / f"{betas[0]}.pt", run)
+        saved = torch.load(path, weights_only=True)
+        for name in ("opt_g", "opt_d"):
+            kept = {k for st in saved[name]["state"].values() for k in st}
+            assert ("exp_avg" in kept) == (betas[0] > 0), (betas, name, kept)
+            assert "exp_avg_sq" in kept
+        assert all("exp_avg" in st for st in run.opt_g.state.values())  # the run keeps its own
+        again = load_checkpoint(path, cgan_train.build_run(s, 4, 2, 32))
+        for p in again.G.parameters():
+            assert again.opt_g.state[p]["exp_avg"].shape == p.shape
+        sizes[betas[0]] = path.stat().st_size
+    assert sizes[0.0] < sizes[0.5]

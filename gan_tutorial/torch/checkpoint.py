@@ -55,8 +55,8 @@ def _payload(state: GANState) -> dict[str, Any]:
         "seed": int(state.seed),
         "generator": state.generator.state_dict(),
         "discriminator": state.discriminator.state_dict(),
-        "opt_g": state.opt_g.state_dict(),
-        "opt_d": state.opt_d.state_dict(),
+        "opt_g": _without_dead_moments(state.opt_g.state_dict()),
+        "opt_d": _without_dead_moments(state.opt_d.state_dict()),
         "history": state.history.state_dict(),
         "rng": {
             "torch": torch.get_rng_state(),
@@ -71,6 +71,34 @@ def _payload(state: GANState) -> dict[str, Any]:
     if state.ema is not None:
         payload["ema"] = state.ema.state_dict()
     return payload
+
+
+def _without_dead_moments(opt_state: dict[str, Any]) -> dict[str, Any]:
+    """Adam's state dict without ``exp_avg`` in groups with ``beta1 == 0``.
+
+    There Adam's first moment is ``0 * exp_avg + 1 * grad``: the next step overwrites it
+    with that step's gradient, so its saved value never matters (:func:`load_checkpoint`
+    puts zeros back, and the step after a resume is bit for bit the same). Chapter 25 uses
+    ``betas=(0.0, 0.99)``: a third of the optimiser state, 81 MB at the ``gpu`` profile.
+    The optimiser's own state is not touched (the dicts are copied).
+    """
+    dead = {i for g in opt_state["param_groups"] if g["betas"][0] == 0 for i in g["params"]}
+    if not dead:
+        return opt_state
+    state = {
+        i: {k: v for k, v in st.items() if not (k == "exp_avg" and i in dead)}
+        for i, st in opt_state["state"].items()
+    }
+    return {**opt_state, "state": state}
+
+
+def _restore_dead_moments(opt: torch.optim.Optimizer) -> None:
+    """Zeros for each ``exp_avg`` that :func:`_without_dead_moments` left out."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            st = opt.state.get(p)
+            if st and "exp_avg_sq" in st and "exp_avg" not in st:
+                st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
 
 def save_checkpoint(path: str | os.PathLike, state: GANState) -> Path:
@@ -150,6 +178,8 @@ def load_checkpoint(path: str | os.PathLike, state: GANState) -> GANState:
         state.discriminator.load_state_dict(ckpt["discriminator"])
         state.opt_g.load_state_dict(ckpt["opt_g"])
         state.opt_d.load_state_dict(ckpt["opt_d"])
+        _restore_dead_moments(state.opt_g)
+        _restore_dead_moments(state.opt_d)
         if state.ema is not None:
             state.ema.load_state_dict(ckpt["ema"])
     except (RuntimeError, ValueError, KeyError) as exc:
