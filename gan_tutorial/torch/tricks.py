@@ -65,7 +65,8 @@ def make_optimizers(
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     """Adam optimisers ``(opt_g, opt_d)``; ``betas=(0.5, 0.999)`` as in DCGAN.
 
-    TTUR (Heusel et al. 2017) means ``lr_d > lr_g``, e.g. 4e-4 / 1e-4; see
+    TTUR (Heusel et al. 2017) means two time scales: D and G learn at their own rates
+    (often ``lr_d > lr_g``, e.g. 4e-4 / 1e-4); see
     :data:`gan_tutorial.tricks.TTUR`. Both use Adam's fused kernel (``fused=True``: one
     kernel for all parameters, on CPUs as on GPUs): the same update as the per-parameter
     loop up to rounding, about 3x faster on a CPU for chapter 25's models.
@@ -139,8 +140,10 @@ class EMA:
 
 
 def mode_seeking_term(fake: Tensor, z: Tensor, eps: float = 1e-5) -> Tensor:
-    """Mao et al. (2019): ``1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)`` over
-    consecutive pairs ``(0, 1), (2, 3), ...`` of one batch (same condition, two z).
+    """Mode seeking (Mao et al. 2019, MSGAN): ``1 / (mean_pairs(d_x / d_z) + eps)`` over
+    consecutive pairs ``(0, 1), (2, 3), ...`` of one batch (same condition, two z), with
+    ``d_x = mean|G(z1) - G(z2)|`` and ``d_z = mean|z1 - z2|`` per pair. (MSGAN's code
+    divides batch means instead: ``mean(d_x) / mean(d_z)``.)
 
     Small when two noise vectors give clearly different clips: adding it to G's loss
     stops a conditional generator from ignoring z.
