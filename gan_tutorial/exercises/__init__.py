@@ -9,9 +9,9 @@ typical wrong answers live in ``solutions/<notebook>.py``; ``make solutions`` ch
 Modules: :mod:`.ex00` (spectrogram shapes), :mod:`.ex22` (notebooks 22 and 22b: the 64x64
 generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smoothing,
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
-(in-key share, threshold vs Bernoulli, n_critic), :mod:`.ex25` (projection
-discriminator logits, label swap, EMA time constant, mode-seeking term). PyTorch and Keras
-are imported only inside the checkers that need them.
+(the alto's latent, n_critic, sampling a held note, the share in a given key, a step-wise
+walk), :mod:`.ex25` (projection discriminator logits, label swap, EMA time constant,
+mode-seeking term). PyTorch and Keras are imported only inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (
@@ -32,9 +32,11 @@ from gan_tutorial.exercises.ex22 import (
     check_upsampling_layers,
 )
 from gan_tutorial.exercises.ex22c import (
-    check_in_key_share,
+    check_alto_latent,
+    check_held_note_sampling,
     check_real_phrases_per_step,
-    check_threshold_vs_bernoulli,
+    check_share_in_key,
+    check_step_walks,
 )
 from gan_tutorial.exercises.ex23 import (
     check_critic_schedule,
@@ -61,6 +63,7 @@ from gan_tutorial.exercises.ex25 import (
 __all__ = [
     "Check",
     "Result",
+    "check_alto_latent",
     "check_choice",
     "check_chorale_frames",
     "check_critic_schedule",
@@ -72,7 +75,7 @@ __all__ = [
     "check_g_loss",
     "check_generator_64",
     "check_gradient_penalty",
-    "check_in_key_share",
+    "check_held_note_sampling",
     "check_inception_score",
     "check_is_one_note",
     "check_js_distance",
@@ -86,9 +89,10 @@ __all__ = [
     "check_number",
     "check_projection_logits",
     "check_real_phrases_per_step",
+    "check_share_in_key",
     "check_source_penalty_prediction",
     "check_spec_shape",
-    "check_threshold_vs_bernoulli",
+    "check_step_walks",
     "check_upsampling_layers",
     "exercise",
     "is_unattempted",
