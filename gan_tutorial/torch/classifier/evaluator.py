@@ -1,10 +1,10 @@
-"""The trained pitch classifier as chapter 24's audio metric network."""
+"""The trained judge as chapter 24's audio metric network."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,29 +17,41 @@ from .model import (
     CHANNELS,
     EMBED_DIM,
     N_CLASSES,
+    N_FAMILIES,
     PITCH_LOW,
     RETRAIN,
-    SPEC_SIZE,
     WEIGHTS_NAME,
-    PitchClassifier,
+    JudgeNet,
     companions,
     default_weights_path,
 )
 
-__all__ = ["AudioEvaluator", "inception_score"]
+__all__ = ["AudioEvaluator", "inception_score", "softmax"]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits (N, K), in float64, returned as float32."""
+    z = np.asarray(z, dtype=np.float64)
+    if not len(z):
+        return z.astype(np.float32)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 class AudioEvaluator:
-    """The trained pitch classifier as an audio metric network.
+    """The trained judge (:class:`JudgeNet`) as an audio metric network.
 
     Works from raw audio ``(N, T)`` float32 at 16 kHz (any profile, any framework): clips
-    are cropped/zero-padded to 16384 samples, turned into 64x64 log-mel, normalised with
-    the training statistics and classified in batches, in eval mode, without gradients.
+    are cropped/zero-padded to 16384 samples, turned into 128-band log-mel (n_fft 2048,
+    :data:`.model.FRONT_END`), normalised with the training statistics and run in
+    batches, in eval mode, without gradients. Outputs: the 128-d embedding (FID, KID,
+    precision/recall), p(pitch | x) (IS, pitch accuracy), p(family | x) and
+    p(instrument | x) over :attr:`instrument_programs`.
     """
 
     def __init__(
         self,
-        model: PitchClassifier,
+        model: JudgeNet,
         normalizer: SpecNormalizer,
         spec_config: SpecConfig,
         meta: dict | None = None,
@@ -51,10 +63,15 @@ class AudioEvaluator:
         self.meta = dict(meta or {})
         self.batch_size = int(batch_size)
         self.pitch_low = int(self.meta.get("pitch_low", PITCH_LOW))
+        self.instrument_programs = np.asarray(
+            self.meta.get("instrument_programs", range(model.n_instruments)), dtype=np.int64
+        )
+        self.instrument_names = tuple(self.meta.get("instrument_names", ()))
+        self.family_names = tuple(self.meta.get("family_names", ()))
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, batch_size: int = 128) -> AudioEvaluator:
-        """Load ``pitch_classifier.pt`` (+ ``_normalizer.npz`` and ``.json`` beside it).
+        """Load ``judge.pt`` (+ ``judge_normalizer.npz`` and ``judge.json`` beside it).
 
         ``path`` is the ``.pt`` file or the folder holding the three files; ``None``
         means the packaged weights. Raises :class:`FileProblem` naming the missing or
@@ -69,16 +86,18 @@ class AudioEvaluator:
         meta = _read_meta(meta_path)
         arch = meta.get("architecture", {})
         try:
-            model = PitchClassifier(
-                n_classes=int(arch.get("n_classes", N_CLASSES)),
+            spec_config = SpecConfig(**meta["spec_config"])
+            model = JudgeNet(
+                n_instruments=int(arch["n_instruments"]),
+                n_pitches=int(arch.get("n_pitches", N_CLASSES)),
+                n_families=int(arch.get("n_families", N_FAMILIES)),
                 channels=tuple(int(c) for c in arch.get("channels", CHANNELS)),
                 embed_dim=int(arch.get("embed_dim", EMBED_DIM)),
-                n_bins=int(arch.get("n_bins", SPEC_SIZE)),
+                input_shape=spec_config.shape,
             )
-            spec_config = SpecConfig(**meta["spec_config"])
         except (KeyError, TypeError, ValueError) as exc:
             raise FileProblem(
-                meta_path, f"metadata does not describe a pitch classifier ({exc}).", RETRAIN
+                meta_path, f"metadata does not describe a judge network ({exc}).", RETRAIN
             ) from exc
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
@@ -86,8 +105,7 @@ class AudioEvaluator:
         except Exception as exc:  # unpickling / zip / shape errors all mean "corrupt"
             raise FileProblem(
                 weights,
-                f"is not a valid pitch-classifier state_dict ({type(exc).__name__}: "
-                f"{str(exc)[:200]}).",
+                f"is not a valid judge state_dict ({type(exc).__name__}: {str(exc)[:200]}).",
                 RETRAIN,
             ) from exc
         try:
@@ -113,70 +131,96 @@ class AudioEvaluator:
             y = resample(y, sr, self.spec_config.sr).astype(np.float32)
         return fix_length(y, self.spec_config.n_samples)
 
-    def _batched(
-        self, audio: np.ndarray, sr: int, fn: Callable[[torch.Tensor], torch.Tensor]
-    ) -> np.ndarray:
+    def outputs(self, audio: np.ndarray, sr: int = SR) -> dict[str, np.ndarray]:
+        """One pass: ``embedding`` (N, 128) and the ``pitch`` (N, 49), ``family`` (N, 10)
+        and ``instrument`` (N, n_instruments) logits, float32."""
         y = self._prepare(audio, sr)
-        out = []
+        m = self.model.eval()
+        parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("embedding", "pitch", "family", "instrument")
+        }
         with torch.no_grad():
             for i in range(0, len(y), self.batch_size):
                 spec = self.normalizer.transform(
                     log_spectrogram(y[i : i + self.batch_size], self.spec_config)
                 )
-                out.append(fn(torch.from_numpy(spec[:, None])).float().numpy())
-        if not out:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.concatenate(out).astype(np.float32)
+                e = m.embed(torch.from_numpy(spec[:, None]))
+                for k, v in zip(parts, (e, *m.heads(e)), strict=True):
+                    parts[k].append(v.float().numpy())
+        widths = {
+            "embedding": m.embedding.out_features,
+            "pitch": m.n_classes,
+            "family": m.n_families,
+            "instrument": m.n_instruments,
+        }
+        return {
+            k: np.concatenate(v).astype(np.float32) if v else np.zeros((0, widths[k]), np.float32)
+            for k, v in parts.items()
+        }
 
     # ------------------------------------------------------------------ outputs
     def features(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
         """(N, T) audio -> (N, 128) float32 embeddings (for FID / KID / precision-recall)."""
-        self.model.eval()
-        f = self._batched(audio, sr, self.model.embed)
-        return f.reshape(len(f), -1) if f.size else np.zeros((0, EMBED_DIM), np.float32)
+        return self.outputs(audio, sr)["embedding"]
 
     def logits(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
-        """(N, T) audio -> (N, 49) float32 logits."""
-        self.model.eval()
-        z = self._batched(audio, sr, self.model)
-        return z if z.size else np.zeros((0, N_CLASSES), np.float32)
+        """(N, T) audio -> (N, 49) float32 pitch logits."""
+        return self.outputs(audio, sr)["pitch"]
 
     def probs(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
-        """(N, T) audio -> (N, 49) softmax p(pitch | x); rows sum to 1."""
-        z = self.logits(audio, sr).astype(np.float64)
-        z -= z.max(axis=1, keepdims=True) if len(z) else 0.0
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        return p.astype(np.float32)
+        """(N, T) audio -> (N, 49) softmax p(pitch | x); rows sum to 1 (IS, pitch accuracy)."""
+        return softmax(self.logits(audio, sr))
 
     def features_and_probs(self, audio: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
         """Both :meth:`features` and :meth:`probs` from one pass of the network."""
-        self.model.eval()
+        out = self.outputs(audio, sr)
+        return out["embedding"], softmax(out["pitch"])
 
-        def embed_and_logits(x: torch.Tensor) -> torch.Tensor:
-            e = self.model.embed(x)
-            return torch.cat([e, self.model.head(e)], dim=1)  # forward() is head(embed(x))
+    def family_probs(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
+        """(N, T) audio -> (N, 10) p(family | x), columns in ``family_names`` order."""
+        return softmax(self.outputs(audio, sr)["family"])
 
-        both = self._batched(audio, sr, embed_and_logits)
-        if not both.size:
-            return np.zeros((0, EMBED_DIM), np.float32), np.zeros((0, N_CLASSES), np.float32)
-        z = both[:, EMBED_DIM:].astype(np.float64)
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        return both[:, :EMBED_DIM], (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+    def instrument_probs(
+        self, audio: np.ndarray, sr: int = SR, programs: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """(N, T) audio -> (N, K) p(instrument | x), column k for GM program
+        ``instrument_programs[k]``; with ``programs``, only those columns, in that order,
+        renormalised (p(instrument | x, one of ``programs``))."""
+        p = softmax(self.outputs(audio, sr)["instrument"])
+        if programs is None:
+            return p
+        cols = self.program_columns(programs)
+        q = p[:, cols].astype(np.float64)
+        return (q / np.maximum(q.sum(axis=1, keepdims=True), 1e-30)).astype(np.float32)
+
+    def program_columns(self, programs: Sequence[int]) -> np.ndarray:
+        """Column of each GM program in :meth:`instrument_probs`; raises for unknown ones."""
+        where = {int(p): k for k, p in enumerate(self.instrument_programs)}
+        missing = [int(p) for p in programs if int(p) not in where]
+        if missing:
+            raise ValueError(
+                f"the judge has no instrument for GM programs {missing}. Fix: pass programs "
+                f"from evaluator.instrument_programs, or retrain the judge ({RETRAIN})."
+            )
+        return np.array([where[int(p)] for p in programs], dtype=np.int64)
 
     def predict_pitch(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
         """(N, T) audio -> (N,) int64 predicted MIDI pitch."""
         return (self.logits(audio, sr).argmax(axis=1) + self.pitch_low).astype(np.int64)
 
+    def predict_program(self, audio: np.ndarray, sr: int = SR) -> np.ndarray:
+        """(N, T) audio -> (N,) int64 predicted GM program (the instrument head's argmax)."""
+        return self.instrument_programs[self.outputs(audio, sr)["instrument"].argmax(axis=1)]
+
     @property
     def pitches(self) -> np.ndarray:
-        """The MIDI pitch of each output column: (49,)."""
+        """The MIDI pitch of each pitch column: (49,)."""
         return np.arange(self.pitch_low, self.pitch_low + self.model.n_classes)
 
 
 def _read_meta(path: Path) -> dict:
     if not path.is_file():
-        raise FileProblem(path, "classifier metadata file does not exist.", RETRAIN)
+        raise FileProblem(path, "judge metadata file does not exist.", RETRAIN)
     try:
         meta = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
