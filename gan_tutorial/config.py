@@ -115,6 +115,7 @@ def family_programs(per_family: int | None = None) -> tuple[int, ...]:
     """The first ``per_family`` programs of each family (``None``: all), family by family."""
     return tuple(p for progs in FAMILY_PROGRAMS.values() for p in progs[:per_family])
 
+
 _PROFILES: dict[str, Profile] = {
     "quick": Profile(
         name="quick",
