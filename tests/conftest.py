@@ -15,7 +15,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def nsynth_quick():
-    """The 'quick' nsynth_lite set (about 310 FluidSynth notes), from the course's data cache.
+    """The 'quick' nsynth_lite set (360 FluidSynth notes), from the course's data cache.
 
     Rendered there once (``data/cache`` or ``$GAN_TUTORIAL_DATA``), so the notebooks that
     ``make test`` runs next load it instead of rendering it again; the loader checks its

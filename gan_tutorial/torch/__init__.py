@@ -15,7 +15,7 @@ Per chapter:
 * 22 (audio GANs): :mod:`.models` (DCGAN, LSTM generator, the source's sketch);
 * 22c (symbolic music): :mod:`.musegan`;
 * 23 (stability): :mod:`.toy` (ring of Gaussians) and :mod:`.progressive`;
-* 24 (evaluation): :mod:`.classifier` (the pitch classifier; ``python -m
+* 24 (evaluation): :mod:`.classifier` (the judge network: pitch, family and instrument heads; ``python -m
   gan_tutorial.torch.classifier``);
 * 25 (conditional GAN): :mod:`.cgan` (``python -m gan_tutorial.torch.cgan``).
 """
