@@ -7,7 +7,10 @@
   write);
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
   precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
-  real held-out and held-out-via-Griffin-Lim rows at equal n.
+  real held-out and held-out-via-Griffin-Lim rows at equal n;
+* :func:`score` and :func:`targets`: the course's five targets for one set (pitch
+  accuracy, FID against the same-vocoder floor and the three timbre diagnostics of
+  :mod:`.diagnostics`); :func:`baselines` builds real-note sets that fail each of them.
 """
 
 from __future__ import annotations
@@ -33,17 +36,23 @@ from ..training import latent_dim
 # line, which writes its sample file with this module, needs only torch and numpy.
 if TYPE_CHECKING:
     from ...evaluation import Embedded
+    from .diagnostics import Heard, TimbreReference
 
 __all__ = [
     "N_ITER",
     "SAME_LABELS_ROW",
+    "TARGETS",
     "VOCODER",
     "Judge",
+    "baselines",
     "evaluate_sample_file",
+    "format_targets",
     "generate",
     "make_samples",
     "sample_labels",
     "save_cgan_samples",
+    "score",
+    "targets",
 ]
 
 
@@ -159,6 +168,8 @@ class Judge:
     ``notes`` (all splits) and ``spec_config`` let :meth:`same_labels` build that
     Griffin-Lim floor again for any other set of labels; ``n_iter`` and ``match`` are
     the Griffin-Lim of both floors (:func:`gan_tutorial.spectral.griffin_lim`), the generated clips'.
+    ``timbre``: every note through that vocoder, heard (:meth:`reference`), for the three
+    timbre diagnostics; :meth:`build` makes it and takes ``held_out_gl`` from it.
     """
 
     evaluator: Any
@@ -172,6 +183,7 @@ class Judge:
     n_iter: int = N_ITER
     match: str = VOCODER
     _floors: dict[tuple, Embedded] = field(default_factory=dict, repr=False)  # same_labels
+    timbre: TimbreReference | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -182,28 +194,52 @@ class Judge:
         n_iter: int = N_ITER,
         match: str = VOCODER,
     ) -> Judge:
-        """From an ``NSynthLite`` dataset (its train split and its valid + test splits)."""
+        """From an ``NSynthLite`` dataset (its train split and its valid + test splits).
+
+        Every note goes through the vocoder once (:class:`.diagnostics.TimbreReference`);
+        the held-out ones are the ``held_out_gl`` floor."""
         from ...evaluation import embed
+        from .diagnostics import TimbreReference
 
         ev = evaluator or AudioEvaluator.load()
         train = notes.audio[notes.split == "train"]
         held = notes.audio[np.isin(notes.split, ["valid", "test"])]
-        held_gl = griffin_lim(
-            log_spectrogram(held, spec_config), spec_config, n_iter=n_iter, match=match
-        )
+        ref = TimbreReference.build(notes, spec_config, ev, n_iter, match)
         sr = int(notes.sr)
         return cls(
             ev,
             embed(ev, train, sr),
             embed(ev, held, sr),
-            embed(ev, held_gl, sr),
+            ref.held.emb,
             int(ev.pitch_low),
             sr,
             notes,
             spec_config,
             n_iter,
             match,
+            timbre=ref,
         )
+
+    def reference(self) -> TimbreReference:
+        """Every note through this judge's vocoder, heard (built on first use)."""
+        from .diagnostics import TimbreReference
+
+        if self.timbre is None:
+            if self.notes is None or self.spec_config is None:
+                raise ValueError("this Judge has no notes: build it with Judge.build(notes, cfg)")
+            self.timbre = TimbreReference.build(
+                self.notes, self.spec_config, self.evaluator, self.n_iter, self.match
+            )
+        return self.timbre
+
+    def hear(self, audio: np.ndarray, midi: Any = None, family: Any = None) -> Heard:
+        """:func:`.diagnostics.hear` with this judge; ``family``: names or indices."""
+        from .diagnostics import hear
+
+        if family is not None and len(family) and isinstance(next(iter(family)), str):
+            names = [str(f) for f in self.notes.family_names]
+            family = [names.index(str(f)) for f in family]
+        return hear(self.evaluator, audio, self.sr, self.notes, midi, family)
 
     def embed(self, audio: np.ndarray, sr: int | None = None) -> Embedded:
         from ...evaluation import embed
@@ -291,17 +327,108 @@ class Judge:
 SAME_LABELS_ROW = "real via Griffin-Lim, same labels"
 
 
-def targets(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float, bool]]:
-    """The course's targets for the last row: ``{name: (value, threshold, met)}``."""
-    held, gl, gen = rows[0], rows[1], rows[-1]
-    checks = {
-        "IS / real IS": (gen["is_mean"] / held["is_mean"], 0.85, True),
-        "pitch accuracy": (gen.get("pitch_accuracy", np.nan), 0.9, True),
-        "FID / Griffin-Lim FID": (gen["fid"] / gl["fid"], 1.2, False),
-        "precision": (gen["precision"], 0.35, True),
-        "recall": (gen["recall"], 0.35, True),
+# name: (key in a score() dict, threshold, True where higher is better)
+TARGETS: dict[str, tuple[str, float, bool]] = {
+    "pitch accuracy": ("pitch_accuracy", 0.9, True),
+    "instrument coverage / real": ("coverage_ratio", 0.7, True),
+    "within-label diversity / real": ("diversity_ratio", 0.6, True),
+    "FID / same-vocoder floor": ("fid_ratio", 1.5, False),
+    "nearest-training distance / held-out": ("memorisation_ratio", 0.9, True),
+}
+
+
+def targets(values: dict[str, Any]) -> dict[str, tuple[float, float, bool]]:
+    """The course's targets for one :func:`score` dict: ``{name: (value, threshold, met)}``
+    (a NaN value is not met)."""
+    out = {}
+    for name, (key, thr, up) in TARGETS.items():
+        v = float(values.get(key, np.nan))
+        out[name] = (v, thr, bool(v >= thr if up else v <= thr))
+    return out
+
+
+def score(
+    judge: Judge,
+    name: str,
+    heard: Heard,
+    midi: Any = None,
+    diversity: Heard | None = None,
+    heard_labels: bool = False,
+) -> dict[str, Any]:
+    """Everything :func:`targets` reads for one set of clips, at equal n with the floor.
+
+    ``heard``: :meth:`Judge.hear` of the clips (or a :meth:`.diagnostics.Heard.take` of the
+    reference); ``midi``: the asked-for pitch of each clip (pitch accuracy); ``diversity``:
+    an extra draw for within-label diversity. FID is against the judge's reference; the
+    floor is the held-out notes through the same vocoder at the same n.
+    """
+    from .diagnostics import diagnose
+
+    n = min(len(heard), len(judge.held_out_gl))
+    row = judge.row(name, heard.emb, None if midi is None else np.asarray(midi), n=n)
+    floor = judge.row("floor", judge.held_out_gl, n=n)
+    diag = diagnose(heard, judge.reference(), diversity, heard_labels)
+    return {
+        "name": name,
+        "n": n,
+        "fid": row["fid"],
+        "floor_fid": floor["fid"],
+        "fid_ratio": row["fid"] / floor["fid"],
+        "pitch_accuracy": row.get("pitch_accuracy", np.nan),
+        **diag,
     }
-    return {k: (v, t, v >= t if up else v <= t) for k, (v, t, up) in checks.items()}
+
+
+def baselines(judge: Judge, n: int = 200, seed: int = 0) -> dict[str, tuple[Heard, np.ndarray]]:
+    """Real-note sets of at most ``n`` clips, ``{name: (heard, asked-for MIDI)}``, one that
+    passes every target and one that fails each:
+
+    * ``real held-out``: held-out notes through the vocoder (the floor itself);
+    * ``plain Griffin-Lim``: the same notes through plain Griffin-Lim (32 rounds, ``pinv``);
+    * ``one clip per family and pitch``: each held-out note replaced by the note of its
+      pitch and family on the family's first instrument at its first velocity (a collapsed
+      generator: z chooses nothing);
+    * ``copied training notes``: training notes through the vocoder with other phases;
+    * ``pitch labels shuffled``: the held-out notes, each asked for another note's pitch.
+    """
+    ref, notes, cfg = judge.reference(), judge.notes, judge.spec_config
+    assert cfg is not None
+    rng = np.random.default_rng(seed)
+    held_idx = np.flatnonzero(ref.held_mask)
+    held_idx = np.sort(rng.choice(held_idx, min(n, len(held_idx)), replace=False))
+    held = ref.heard.take(held_idx)
+    out = {"real held-out": (held, held.pitch)}
+    plain = griffin_lim(log_spectrogram(notes.audio[held_idx], cfg), cfg, n_iter=32, match="pinv")
+    out["plain Griffin-Lim"] = (judge.hear(plain, held.pitch, held.family), held.pitch)
+    first: dict[
+        tuple[int, int], int
+    ] = {}  # (pitch, family) -> the note on the family's first instrument and velocity
+    for i in np.lexsort((notes.velocity, notes.instrument)):
+        first.setdefault((int(notes.pitch[i]), int(notes.family[i])), i)
+    one = [first[(int(p), int(f))] for p, f in zip(held.pitch, held.family, strict=True)]
+    out["one clip per family and pitch"] = (ref.heard.take(np.array(one)), held.pitch)
+    train_idx = np.flatnonzero(notes.split == "train")
+    train_idx = np.sort(rng.choice(train_idx, min(n, len(train_idx)), replace=False))
+    copies = griffin_lim(
+        log_spectrogram(notes.audio[train_idx], cfg),
+        cfg,
+        n_iter=judge.n_iter,
+        match=judge.match,
+        seed=seed + 1,
+    )
+    copied = judge.hear(copies, notes.pitch[train_idx], notes.family[train_idx])
+    out["copied training notes"] = (copied, copied.pitch)
+    out["pitch labels shuffled"] = (held, rng.permutation(held.pitch))
+    return out
+
+
+def format_targets(checks: dict[str, tuple[float, float, bool]]) -> str:
+    """:func:`targets` as aligned lines: value, threshold, met."""
+    return "\n".join(
+        f"{k:38s} {v:7.3f}  target {'<=' if not TARGETS[k][2] else '>='} {t}  "
+        f"{'met' if ok else 'NOT met'}"
+        for k, (v, t, ok) in checks.items()
+    )
 
 
 def evaluate_sample_file(
@@ -310,7 +437,8 @@ def evaluate_sample_file(
     """Chapter 24's table for a chapter-25 sample file (with its held-out rows at equal n).
 
     ``judge`` defaults to one built from the ``nsynth_lite`` data of the file's profile.
-    Prints the table and the course's targets; returns the rows.
+    Prints the table and, for a judge with notes and instrument heads, the course's :func:`targets` (the
+    timbre diagnostics on the file's own clips and labels); returns the rows.
     """
     from ... import evaluation
 
@@ -334,11 +462,13 @@ def evaluate_sample_file(
     family = s.meta.get("family")
     if family is None or any(f is None for f in family) or judge.notes is None:
         family = None  # a pitch-only model (or a judge without notes): no same-label row
-    rows = judge.compare(s.meta.get("model", "generated"), evaluation.sample_audio(s), midi, family)
+    clips = evaluation.sample_audio(s)
+    rows = judge.compare(s.meta.get("model", "generated"), clips, midi, family)
     print(evaluation.format_table(rows))
-    for k, (v, t, ok) in targets(rows).items():
-        sign = "<=" if "FID" in k else ">="
-        print(f"{k:22s} {v:6.3f}  target {sign} {t}  {'met' if ok else 'NOT met'}")
+    if judge.notes is not None and hasattr(judge.evaluator, "outputs"):  # a judge with heads
+        heard = judge.hear(clips, midi if len(midi) else None, family)
+        values = score(judge, rows[-1]["name"], heard, midi if len(midi) else None)
+        print(format_targets(targets(values)))
     same = [r for r in rows if r["name"] == SAME_LABELS_ROW]
     if same:
         g, f = rows[-1], same[0]

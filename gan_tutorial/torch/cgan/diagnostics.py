@@ -1,0 +1,272 @@
+"""Issue 22's three timbre diagnostics for a set of clips, heard by chapter 24's judge.
+
+* :func:`hear`: one judge pass -> :class:`Heard` (embedding, pitch probabilities, the
+  labels asked for and the labels heard, instrument probabilities over the data's
+  instruments);
+* :class:`TimbreReference`: every real note of the data through the clips' vocoder,
+  heard once: held-out notes (coverage, memorisation), training notes (memorisation) and
+  any label's notes (within-label diversity);
+* :func:`diagnose`: instrument coverage per family, within-label diversity and the
+  nearest-training-clip distance, each as a ratio to real
+  (:mod:`gan_tutorial.metrics.timbre`);
+* :func:`diversity_labels` fixes the labels of the extra draw; :func:`family_mix` runs a
+  generator on a blend of two family embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...evaluation import Embedded
+from ...metrics import audio_features
+from ...metrics.timbre import (
+    coverage_ratio,
+    diversity_ratio,
+    matched_coverage,
+    memorisation,
+    within_label_diversity,
+)
+from ...spectral import SpecConfig, griffin_lim, log_spectrogram
+from ..classifier import softmax
+
+__all__ = [
+    "Heard",
+    "TimbreReference",
+    "diagnose",
+    "diversity_labels",
+    "family_mix",
+    "hear",
+]
+
+
+@dataclass
+class Heard:
+    """What the judge hears in N clips. ``pitch``/``family``: the labels the clips were
+    asked for (or recorded with); ``heard_pitch``/``heard_family``: the judge's argmax.
+    Family indices refer to the data's ``family_names``; ``instrument`` ``(N, K)`` is
+    p(instrument | x) over the data's K instruments (``notes.instrument_names``)."""
+
+    emb: Embedded  # features (N, d), pitch probs (N, 49), centroid (N,) Hz
+    pitch: np.ndarray  # (N,) MIDI
+    family: np.ndarray  # (N,) int
+    heard_pitch: np.ndarray  # (N,) MIDI
+    heard_family: np.ndarray  # (N,) int
+    instrument: np.ndarray  # (N, K)
+
+    def __len__(self) -> int:
+        return len(self.pitch)
+
+    def take(self, idx: Any) -> Heard:
+        """The clips ``idx`` (indices or a boolean mask), in that order."""
+        e = self.emb
+        return Heard(
+            Embedded(e.features[idx], e.probs[idx], e.centroid_hz[idx]),
+            self.pitch[idx],
+            self.family[idx],
+            self.heard_pitch[idx],
+            self.heard_family[idx],
+            self.instrument[idx],
+        )
+
+    def within_family(self, family: np.ndarray, inst_family: np.ndarray) -> np.ndarray:
+        """``(N, K)`` instrument probabilities renormalised over the instruments of each
+        clip's ``family`` (``inst_family`` ``(K,)``: the family of each instrument)."""
+        mask = inst_family[None, :] == np.asarray(family)[:, None]
+        p = np.where(mask, self.instrument, 0.0)
+        return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-30)
+
+    def labels(self, heard: bool = False) -> np.ndarray:
+        """``(N, 2)`` (MIDI pitch, family) per clip: asked for, or heard."""
+        return np.stack(
+            [self.heard_pitch, self.heard_family] if heard else [self.pitch, self.family], 1
+        )
+
+
+def _instrument_families(notes: Any) -> np.ndarray:
+    """``(K,)`` family index of each of the data's instruments."""
+    out = np.full(len(notes.instrument_names), -1, dtype=np.int64)
+    out[notes.instrument] = notes.family
+    return out
+
+
+def hear(
+    evaluator: Any, audio: np.ndarray, sr: int, notes: Any, pitch: Any = None, family: Any = None
+) -> Heard:
+    """Run the judge once over ``(N, S)`` audio. ``notes`` (an ``NSynthLite``) names the
+    families and instruments; ``pitch`` (MIDI) and ``family`` (indices) ``(N,)`` are the
+    labels asked for, the heard ones where not given."""
+    y = np.asarray(audio, dtype=np.float32)
+    out = evaluator.outputs(y, sr)
+    names = [str(f) for f in notes.family_names]
+    ev_fams = [str(f) for f in evaluator.family_names]
+    fam_cols = [ev_fams.index(f) for f in names]  # the data's families, in its order
+    heard_family = out["family"][:, fam_cols].argmax(axis=1)
+    heard_pitch = out["pitch"].argmax(axis=1) + int(evaluator.pitch_low)
+    cols = evaluator.program_columns(notes.instrument_programs)
+    inst = softmax(out["instrument"]).astype(np.float64)[:, cols]
+    emb = Embedded(
+        out["embedding"].astype(np.float64),
+        softmax(out["pitch"]).astype(np.float64),
+        audio_features(y, int(sr))["centroid_hz"],
+    )
+    return Heard(
+        emb,
+        heard_pitch if pitch is None else np.asarray(pitch, dtype=np.int64),
+        heard_family if family is None else np.asarray(family, dtype=np.int64),
+        heard_pitch,
+        heard_family,
+        inst / inst.sum(axis=1, keepdims=True),
+    )
+
+
+@dataclass
+class TimbreReference:
+    """Every real note of ``notes`` through one vocoder (``n_iter``, ``match``), heard with
+    its own labels: ``heard`` in ``notes`` order. Held-out = valid + test splits."""
+
+    notes: Any
+    heard: Heard
+    n_iter: int
+    match: str
+
+    @classmethod
+    def build(
+        cls, notes: Any, spec_config: SpecConfig, evaluator: Any, n_iter: int, match: str
+    ) -> TimbreReference:
+        audio = griffin_lim(
+            log_spectrogram(notes.audio, spec_config), spec_config, n_iter=n_iter, match=match
+        )
+        return cls(
+            notes,
+            hear(evaluator, audio, int(notes.sr), notes, notes.pitch, notes.family),
+            n_iter,
+            match,
+        )
+
+    @property
+    def held_mask(self) -> np.ndarray:
+        return np.isin(self.notes.split, ["valid", "test"])
+
+    @property
+    def held(self) -> Heard:
+        return self.heard.take(self.held_mask)
+
+    @property
+    def train(self) -> Heard:
+        return self.heard.take(self.notes.split == "train")
+
+    @property
+    def inst_family(self) -> np.ndarray:
+        return _instrument_families(self.notes)
+
+    def same_labels(self, labels: np.ndarray) -> Heard:
+        """Every real note (any split) whose (MIDI pitch, family) is a row of ``labels`` (M, 2)."""
+        want = {tuple(r) for r in np.asarray(labels).tolist()}
+        own = np.stack([self.notes.pitch, self.notes.family], 1).tolist()
+        return self.heard.take(np.array([tuple(r) in want for r in own]))
+
+
+def diagnose(
+    gen: Heard,
+    ref: TimbreReference,
+    diversity: Heard | None = None,
+    heard_labels: bool = False,
+    rng: int = 0,
+) -> dict[str, Any]:
+    """The three diagnostics of ``gen`` against real notes through the same vocoder.
+
+    * coverage: :func:`~gan_tutorial.metrics.timbre.matched_coverage` per family, each
+      clip counted as its most probable instrument *of its family*, against the held-out
+      notes at equal clips per family;
+    * diversity: within-label diversity of ``diversity`` (an extra draw, several clips per
+      label) or else of ``gen``'s repeated labels, over that of every real note of the same
+      labels (mean pairwise distance is unbiased in the number of clips);
+    * memorisation: nearest-training-note distance of ``gen`` against held-out notes, both
+      at n = the smaller set's size (ratio < 0.9 flags copying).
+
+    ``heard_labels``: group by the labels the judge hears (for unconditional models) on
+    the generated side. Returns ratios, per-family coverage and the raw numbers.
+    """
+    held, fam_of = ref.held, ref.inst_family
+    g_fam = gen.heard_family if heard_labels else gen.family
+    cov_g, cov_r = matched_coverage(
+        gen.within_family(g_fam, fam_of),
+        g_fam,
+        held.within_family(held.family, fam_of),
+        held.family,
+        rng=rng,
+    )
+    div = diversity if diversity is not None else gen
+    div_labels = div.labels(heard_labels and diversity is None)
+    real = ref.same_labels(div_labels)
+    try:
+        div_ratio = diversity_ratio(div.emb.features, div_labels, real.emb.features, real.labels())
+        div_gen = within_label_diversity(div.emb.features, div_labels)
+    except ValueError:  # no label repeats: nothing to compare
+        div_ratio = div_gen = float("nan")
+    n = min(len(gen), len(held))
+    mem = memorisation(gen.emb.features[:n], ref.train.emb.features, held.emb.features[:n])
+    names = [str(f) for f in ref.notes.family_names]
+    return {
+        "coverage_ratio": coverage_ratio(cov_g, cov_r),
+        "coverage_gen": {names[int(cast(int, f))]: v for f, v in cov_g.items()},
+        "coverage_real": {names[int(cast(int, f))]: v for f, v in cov_r.items()},
+        "diversity_ratio": div_ratio,
+        "diversity_gen": div_gen,
+        "diversity_real": within_label_diversity(real.emb.features, real.labels()),
+        "memorisation_ratio": mem["ratio"],
+        "memorised": mem["memorised"],
+        "n": n,
+    }
+
+
+def diversity_labels(
+    pitches: Sequence[int], n_families: int, n_labels: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_labels`` distinct (pitch index, family index) labels, ``(n_labels,)`` each:
+    families in turn (each about ``n_labels / n_families`` times), pitches spread evenly
+    over ``pitches`` and shuffled with ``seed``."""
+    n_p = len(pitches)
+    if n_labels > n_p * max(n_families, 1):
+        raise ValueError(f"only {n_p * n_families} distinct labels exist, asked for {n_labels}.")
+    fam = np.arange(n_labels) % max(n_families, 1)
+    rng = np.random.default_rng(seed)
+    pit = np.zeros(n_labels, dtype=np.int64)
+    for f in np.unique(fam):
+        k = int((fam == f).sum())
+        pit[fam == f] = rng.permutation(np.linspace(0, n_p - 1, k).round().astype(np.int64))
+    return pit, fam.astype(np.int64)
+
+
+@torch.no_grad()
+def family_mix(
+    G: nn.Module, pitch: Any, family_a: int, family_b: int, t: Any, z: torch.Tensor
+) -> np.ndarray:
+    """``(len(t), F, T)`` spectrograms (normalised units) from G with the family embedding
+    ``(1 - t) e_a + t e_b`` at pitch indices ``pitch`` and noise ``z`` ``(len(t), latent)``.
+
+    Needs a generator whose ``cond.family`` is the family ``nn.Embedding`` (chapter 25's
+    :class:`~.model.CondGenerator`); a forward hook swaps its output for the blend."""
+    emb = G.cond.family  # type: ignore[union-attr]
+    if not isinstance(emb, nn.Embedding):
+        raise ValueError("this generator has no family embedding (a pitch-only model).")
+    w = torch.as_tensor(np.asarray(t), dtype=torch.float32)[:, None].to(emb.weight.device)
+    blend = (1 - w) * emb.weight[family_a] + w * emb.weight[family_b]
+    handle = emb.register_forward_hook(lambda _m, _i, _o: blend)
+    was_training = G.training
+    G.eval()
+    try:
+        dev = emb.weight.device
+        p = torch.as_tensor(np.asarray(pitch), dtype=torch.long).to(dev)
+        fam = torch.full_like(p, family_a)
+        out = G(z.to(dev), p, fam)[:, 0].cpu().numpy()
+    finally:
+        handle.remove()
+        G.train(was_training)
+    return out
