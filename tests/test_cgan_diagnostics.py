@@ -215,3 +215,28 @@ def test_matched_coverage_scores_both_sides_at_equal_clip_counts():
     # a family the generator never plays scores 0
     g2, _ = timbre.matched_coverage(gen_p[gen_f == 0], gen_f[gen_f == 0], real_p, real_f)
     assert g2[1] == 0.0
+
+
+def test_each_baseline_fails_the_target_it_is_built_to_fail():
+    """On quick's real notes (3 families, a short vocoder): the collapsed set fails coverage
+    and diversity, the copied training notes fail memorisation, shuffled labels fail pitch
+    accuracy, plain Griffin-Lim sits further from the reference than the floor."""
+    from gan_tutorial import config, data
+    from gan_tutorial.spectral import SpecConfig
+
+    notes = data.nsynth_lite(config.profile("quick"), progress=False)
+    notes = notes.subset(notes.family < 3)
+    judge = ce.Judge.build(notes, SpecConfig.for_size(64), n_iter=4)
+    checks = {
+        name: ce.targets(ce.score(judge, name, h, midi))
+        for name, (h, midi) in ce.baselines(judge, n=200).items()
+    }
+    real = checks["real held-out"]
+    for k in ("instrument coverage / real", "FID / same-vocoder floor"):
+        assert real[k][0] == pytest.approx(1.0, abs=0.02)
+    assert real["nearest-training distance / held-out"][2]
+    assert not checks["one clip per family and pitch"]["instrument coverage / real"][2]
+    assert checks["one clip per family and pitch"]["within-label diversity / real"][0] == 0.0
+    assert not checks["copied training notes"]["nearest-training distance / held-out"][2]
+    assert not checks["pitch labels shuffled"]["pitch accuracy"][2]
+    assert checks["plain Griffin-Lim"]["FID / same-vocoder floor"][0] > 1.1

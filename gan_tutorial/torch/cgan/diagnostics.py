@@ -108,8 +108,10 @@ def hear(
     fam_cols = [ev_fams.index(f) for f in names]  # the data's families, in its order
     heard_family = out["family"][:, fam_cols].argmax(axis=1)
     heard_pitch = out["pitch"].argmax(axis=1) + int(evaluator.pitch_low)
-    cols = evaluator.program_columns(notes.instrument_programs)
-    inst = softmax(out["instrument"]).astype(np.float64)[:, cols]
+    progs = np.asarray(notes.instrument_programs)  # -1: an instrument absent from a subset
+    inst = np.zeros((len(y), len(progs)))
+    cols = evaluator.program_columns(progs[progs >= 0])
+    inst[:, progs >= 0] = softmax(out["instrument"]).astype(np.float64)[:, cols]
     emb = Embedded(
         out["embedding"].astype(np.float64),
         softmax(out["pitch"]).astype(np.float64),
