@@ -240,3 +240,14 @@ def test_each_baseline_fails_the_target_it_is_built_to_fail():
     assert not checks["copied training notes"]["nearest-training distance / held-out"][2]
     assert not checks["pitch labels shuffled"]["pitch accuracy"][2]
     assert checks["plain Griffin-Lim"]["FID / same-vocoder floor"][0] > 1.1
+
+
+def test_diversity_is_nan_when_no_label_repeats():
+    rng = np.random.default_rng(5)
+    ref = _reference(rng)
+    held = ref.held
+    _, first = np.unique(held.labels(), axis=0, return_index=True)
+    d = dg.diagnose(held.take(np.sort(first)), ref)  # one clip per label: no pairs
+    assert np.isnan(d["diversity_ratio"])
+    assert np.isnan(d["diversity_gen"])
+    assert d["coverage_ratio"] > 0

@@ -208,10 +208,11 @@ def diagnose(
     div_labels = div.labels(heard_labels and diversity is None)
     real = ref.same_labels(div_labels)
     try:
-        div_ratio = diversity_ratio(div.emb.features, div_labels, real.emb.features, real.labels())
+        div_real = within_label_diversity(real.emb.features, real.labels())
         div_gen = within_label_diversity(div.emb.features, div_labels)
-    except ValueError:  # no label repeats: nothing to compare
-        div_ratio = div_gen = float("nan")
+        div_ratio = diversity_ratio(div.emb.features, div_labels, real.emb.features, real.labels())
+    except ValueError:  # no label repeats in one of the sets (or none is real): NaN
+        div_ratio = div_gen = div_real = float("nan")
     n = min(len(gen), len(held))
     mem = memorisation(gen.emb.features[:n], ref.train.emb.features, held.emb.features[:n])
     names = [str(f) for f in ref.notes.family_names]
@@ -221,7 +222,7 @@ def diagnose(
         "coverage_real": {names[int(cast(int, f))]: v for f, v in cov_r.items()},
         "diversity_ratio": div_ratio,
         "diversity_gen": div_gen,
-        "diversity_real": within_label_diversity(real.emb.features, real.labels()),
+        "diversity_real": div_real,
         "memorisation_ratio": mem["ratio"],
         "memorised": mem["memorised"],
         "n": n,
