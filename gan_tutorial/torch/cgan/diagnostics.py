@@ -139,11 +139,21 @@ class TimbreReference:
 
     @classmethod
     def build(
-        cls, notes: Any, spec_config: SpecConfig, evaluator: Any, n_iter: int, match: str
+        cls,
+        notes: Any,
+        spec_config: SpecConfig,
+        evaluator: Any,
+        n_iter: int,
+        match: str,
+        audio: np.ndarray | None = None,
     ) -> TimbreReference:
-        audio = griffin_lim(
-            log_spectrogram(notes.audio, spec_config), spec_config, n_iter=n_iter, match=match
-        )
+        """``audio``: ``notes.audio`` already through that vocoder ``(N, S)``, if at hand."""
+        if audio is None:
+            audio = griffin_lim(
+                log_spectrogram(notes.audio, spec_config), spec_config, n_iter=n_iter, match=match
+            )
+        elif len(audio) != len(notes):
+            raise ValueError(f"audio has {len(audio)} clips, notes {len(notes)}: one per note.")
         return cls(
             notes,
             hear(evaluator, audio, int(notes.sr), notes, notes.pitch, notes.family),
