@@ -137,51 +137,9 @@ def test_mode_seeking_pairs_fake_labels_with_two_noise_vectors():
         )
 
 
-def _labels(x, prefix, g):
-    return torch.stack([x[f"{prefix}_pitch"], x[f"{prefix}_family"]], 1).view(-1, g, 2)
-
-
-@pytest.mark.parametrize("mode_seeking", [0.0, 0.1])
-def test_label_groups_share_one_label_and_hold_different_clips(mode_seeking):
-    d = cgan_data.synthetic_data(40, 32)  # 8 labels (4 pitches x 2 families), 5 clips each
-    s = cgan_train.settings_for(
-        "quick", batch_size=16, mbstd_group=4, label_groups=True, mode_seeking=mode_seeking
-    )
-    for step in range(5):
-        x = cgan_train.batch_inputs(d, s, seed=2, step=step)
-        for prefix in ("real", "fake"):
-            lab = _labels(x, prefix, 4)
-            assert (lab == lab[:, :1]).all(), f"{prefix} group mixes labels at step {step}"
-        clips = x["real"].view(4, 4, -1)  # 4 groups of 4 different clips of one label
-        for grp in clips:
-            assert len({tuple(c.tolist()) for c in grp}) == 4
-    # the groups' labels follow the data, not one fixed label
-    seen = {
-        tuple(_labels(cgan_train.batch_inputs(d, s, 2, k), "real", 4)[0, 0].tolist())
-        for k in range(20)
-    }
-    assert len(seen) > 3
-    with pytest.raises(ValueError, match="multiple of mbstd_group"):
-        cgan_train.batch_inputs(
-            d,
-            cgan_train.settings_for("quick", batch_size=10, mbstd_group=4, label_groups=True),
-            0,
-            0,
-        )
-
-
-def test_label_groups_cycle_through_a_label_with_fewer_clips_than_the_group():
-    d = cgan_data.synthetic_data(16, 32, n_pitches=4)  # 8 labels of 2 clips
-    g = torch.Generator().manual_seed(0)
-    idx = cgan_train._same_label_groups(d, torch.arange(8), 4, True, g).view(8, 4)
-    for grp in idx:
-        assert len(set(grp.tolist())) == 2  # both clips, each twice
-        assert len({(int(d.pitch[i]), int(d.family[i])) for i in grp}) == 1
-
-
 def test_z_reaches_the_generators_output_at_a_fixed_label():
     d = cgan_data.synthetic_data(32, 32)
-    s = cgan_train.settings_for("quick", steps=3, time_limit_s=0, label_groups=True)
+    s = cgan_train.settings_for("quick", steps=3, time_limit_s=0)
     run = cgan_train.train(cgan_train.build_run(s, 4, 2, 32, seed=0), d, progress=False)
     z = torch.randn(2, s.latent_dim, generator=torch.Generator().manual_seed(1))
     pitch, family = torch.tensor([1, 1]), torch.tensor([0, 0])

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,29 +29,9 @@ class CGANData:
     family_names: list[str]
     normalizer: SpecNormalizer
     spec_config: SpecConfig
-    _members: dict[bool, tuple[Tensor, Tensor, Tensor]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def __len__(self) -> int:
         return len(self.x)
-
-    def label_members(self, family: bool = True) -> tuple[Tensor, Tensor, Tensor]:
-        """Clips grouped by label, (pitch, family) or pitch alone, on the CPU: ``(row (N,):
-        each clip's label, members (L, M): each label's clips padded with -1, count (L,))``.
-        Computed once per data set."""
-        if family not in self._members:
-            key = self.pitch.cpu().long()
-            if family:
-                key = key * (int(self.family.max()) + 1) + self.family.cpu().long()
-            _, row = torch.unique(key, return_inverse=True)
-            count = torch.bincount(row)
-            members = torch.full((len(count), int(count.max())), -1, dtype=torch.long)
-            order = torch.argsort(row, stable=True)
-            start = torch.cumsum(count, 0) - count
-            members[row[order], torch.arange(len(row)) - start[row[order]]] = order
-            self._members[family] = (row, members, count)
-        return self._members[family]
 
     def describe(self) -> dict[str, Any]:
         """JSON-able labels, spectrogram settings and normaliser: what a checkpoint needs

@@ -67,9 +67,6 @@ class CGANSettings:
     betas: tuple[float, float] = (0.0, 0.99)
     ema_decay: float = 0.995  # 0 = sample from the raw generator
     mbstd_group: int = 4  # 0 = no minibatch-std layer
-    # batches in groups of mbstd_group clips that share one label (real and fake alike), so
-    # minibatch std measures the spread *within* a label, where conditional collapse hides
-    label_groups: bool = False
     mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
     time_limit_s: float = 0.0  # time guard: seconds of training per call (fit's max_seconds)
@@ -141,30 +138,16 @@ def batch_inputs(
     randomly drawn training clips (the data's own label distribution); with the
     mode-seeking term on they come in identical pairs ``(0, 1), (2, 3), ...``, each pair
     with two different z.
-
-    With ``settings.label_groups`` the batch is ``B / g`` groups of ``g = mbstd_group``
-    consecutive clips sharing one label: the first ``B / g`` clips of the slice choose the
-    real labels, each group holds ``g`` different training clips of that label (repeats only
-    where the label has fewer), and each fake group repeats one drawn label ``g`` times.
     """
     b = settings.batch_size
     paired = settings.mode_seeking > 0
     if paired and b % 2:
         raise ValueError(f"the mode-seeking term needs an even batch_size, got {b}")
-    g = settings.mbstd_group if settings.label_groups else 1
-    if g > 1 and (b % g or (paired and g % 2)):
-        raise ValueError(
-            f"label_groups needs batch_size ({b}) to be a multiple of mbstd_group ({g}), "
-            "and an even group with the mode-seeking term"
-        )
     order = _epoch_order(len(data), world, rank, seed, step, b)
     k = step % (len(order) // b)
     idx = order[k * b : (k + 1) * b]
     gen = torch.Generator().manual_seed(step_seed(seed, rank, step))
-    if g > 1:
-        idx = _same_label_groups(data, idx[: b // g], g, settings.condition_family, gen)
-        fake_idx = torch.randint(len(data), (b // g,), generator=gen).repeat_interleave(g)
-    elif paired:
+    if paired:
         fake_idx = torch.randint(len(data), (b // 2,), generator=gen).repeat_interleave(2)
     else:
         fake_idx = torch.randint(len(data), (b,), generator=gen)
@@ -187,20 +170,6 @@ def batch_inputs(
         "shift_real": shift_real,
         "shift_fake": shift_fake,
     }
-
-
-def _same_label_groups(
-    data: CGANData, anchors: Tensor, g: int, family: bool, gen: torch.Generator
-) -> Tensor:
-    """``(len(anchors) * g,)`` clip indices: for each anchor, ``g`` clips of its label drawn
-    without replacement (cycling through them when the label has fewer than ``g``)."""
-    row, members, count = data.label_members(family)
-    r = row[anchors.cpu()]
-    scores = torch.rand(len(r), members.shape[1], generator=gen)
-    scores[members[r] < 0] = 2.0  # padding sorts last
-    perm = torch.argsort(scores, dim=1)
-    cols = perm.gather(1, torch.arange(g)[None, :] % count[r][:, None])
-    return members[r].gather(1, cols).reshape(-1).to(anchors.device)
 
 
 @functools.lru_cache(maxsize=4)
