@@ -71,8 +71,8 @@ def test_real_notes_score_about_one_and_a_collapsed_set_fails():
     notes = ref.notes
     # "new" real notes: the held-out labels played again with fresh noise
     held = ref.held
-    again = _heard(held.pitch, held.family, notes.instrument[ref.held_mask],
-                   notes.velocity[ref.held_mask] / 40, rng)  # fmt: skip
+    again = _heard(held.pitch, held.family, notes.instrument[ref.held_index],
+                   notes.velocity[ref.held_index] / 40, rng)  # fmt: skip
     d = dg.diagnose(again, ref)
     assert d["coverage_ratio"] == pytest.approx(1.0, abs=0.15)
     assert d["diversity_ratio"] == pytest.approx(1.0, abs=0.15)
@@ -121,8 +121,8 @@ def test_diagnose_groups_by_heard_labels_for_unconditional_sets():
     ref = _reference(rng)
     held = ref.held
     # asked-for labels are nonsense (all family 0), the heard ones are right
-    h = _heard(held.pitch, held.family, ref.notes.instrument[ref.held_mask],
-               ref.notes.velocity[ref.held_mask] / 40, rng)  # fmt: skip
+    h = _heard(held.pitch, held.family, ref.notes.instrument[ref.held_index],
+               ref.notes.velocity[ref.held_index] / 40, rng)  # fmt: skip
     wrong = dg.Heard(h.emb, h.pitch, np.zeros_like(h.family), h.heard_pitch, h.heard_family,
                      h.instrument)  # fmt: skip
     assert dg.diagnose(wrong, ref, heard_labels=True)["coverage_ratio"] == pytest.approx(
@@ -228,8 +228,8 @@ def test_each_baseline_fails_the_target_it_is_built_to_fail():
     notes = notes.subset(notes.family < 3)
     judge = ce.Judge.build(notes, SpecConfig.for_size(64), n_iter=4)
     checks = {
-        name: ce.targets(ce.score(judge, name, h, midi))
-        for name, (h, midi) in ce.baselines(judge, n=200).items()
+        name: ce.targets(dg.score(judge, name, h, midi))
+        for name, (h, midi) in dg.baselines(judge, n=200).items()
     }
     real = checks["real held-out"]
     for k in ("instrument coverage / real", "FID / same-vocoder floor"):
@@ -251,3 +251,13 @@ def test_diversity_is_nan_when_no_label_repeats():
     assert np.isnan(d["diversity_ratio"])
     assert np.isnan(d["diversity_gen"])
     assert d["coverage_ratio"] > 0
+
+
+def test_held_out_order_is_shuffled_so_the_first_n_are_a_fair_sample():
+    ref = _reference(np.random.default_rng(6))
+    idx, stored = ref.held_index, np.flatnonzero(ref.held_mask)
+    assert sorted(idx.tolist()) == stored.tolist()
+    k = len(idx) // 4  # the _notes are stored pitch by pitch: their first quarter has 1-2 pitches
+    assert len(set(ref.notes.pitch[stored[:k]].tolist())) <= 2
+    assert len(set(ref.notes.pitch[idx[:k]].tolist())) == N_PITCH
+    np.testing.assert_array_equal(ref.held.pitch, ref.notes.pitch[idx])

@@ -9,6 +9,8 @@
 * :func:`diagnose`: instrument coverage per family, within-label diversity and the
   nearest-training-clip distance, each as a ratio to real
   (:mod:`gan_tutorial.metrics.timbre`);
+* :func:`score`: those three, pitch accuracy and FID against the same-vocoder floor, for
+  :func:`.evaluation.targets`; :func:`baselines`: real-note sets that fail each target;
 * :func:`diversity_labels` fixes the labels of the extra draw; :func:`family_mix` runs a
   generator on a blend of two family embeddings.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -35,13 +37,18 @@ from ...metrics.timbre import (
 from ...spectral import SpecConfig, griffin_lim, log_spectrogram
 from ..classifier import softmax
 
+if TYPE_CHECKING:
+    from .evaluation import Judge
+
 __all__ = [
     "Heard",
     "TimbreReference",
+    "baselines",
     "diagnose",
     "diversity_labels",
     "family_mix",
     "hear",
+    "score",
 ]
 
 
@@ -166,8 +173,16 @@ class TimbreReference:
         return np.isin(self.notes.split, ["valid", "test"])
 
     @property
+    def held_index(self) -> np.ndarray:
+        """Indices of the held-out notes in a fixed shuffled order (seed 0): the data are
+        stored family by family, so the first n of them in storage order would cover a few
+        families only; the first n of this order are a fair sample."""
+        return np.random.default_rng(0).permutation(np.flatnonzero(self.held_mask))
+
+    @property
     def held(self) -> Heard:
-        return self.heard.take(self.held_mask)
+        """The held-out notes, in :attr:`held_index` order."""
+        return self.heard.take(self.held_index)
 
     @property
     def train(self) -> Heard:
@@ -255,6 +270,79 @@ def diversity_labels(
         k = int((fam == f).sum())
         pit[fam == f] = rng.permutation(np.linspace(0, n_p - 1, k).round().astype(np.int64))
     return pit, fam.astype(np.int64)
+
+
+def score(
+    judge: Judge,
+    name: str,
+    heard: Heard,
+    midi: Any = None,
+    diversity: Heard | None = None,
+    heard_labels: bool = False,
+) -> dict[str, Any]:
+    """Everything :func:`targets` reads for one set of clips, at equal n with the floor.
+
+    ``heard``: :meth:`Judge.hear` of the clips (or a :meth:`.diagnostics.Heard.take` of the
+    reference); ``midi``: the asked-for pitch of each clip (pitch accuracy); ``diversity``:
+    an extra draw for within-label diversity. FID is against the judge's reference; the
+    floor is the held-out notes through the same vocoder at the same n.
+    """
+    n = min(len(heard), len(judge.held_out_gl))
+    row = judge.row(name, heard.emb, None if midi is None else np.asarray(midi), n=n)
+    floor = judge.row("floor", judge.held_out_gl, n=n)
+    diag = diagnose(heard, judge.reference(), diversity, heard_labels)
+    return {
+        "name": name,
+        "n": n,
+        "fid": row["fid"],
+        "floor_fid": floor["fid"],
+        "fid_ratio": row["fid"] / floor["fid"],
+        "pitch_accuracy": row.get("pitch_accuracy", np.nan),
+        **diag,
+    }
+
+
+def baselines(judge: Judge, n: int = 200, seed: int = 0) -> dict[str, tuple[Heard, np.ndarray]]:
+    """Real-note sets of at most ``n`` clips, ``{name: (heard, asked-for MIDI)}``, one that
+    passes every target and one that fails each:
+
+    * ``real held-out``: held-out notes through the vocoder (the floor itself);
+    * ``plain Griffin-Lim``: the same notes through plain Griffin-Lim (32 rounds, ``pinv``);
+    * ``one clip per family and pitch``: each held-out note replaced by the note of its
+      pitch and family on the family's first instrument at its first velocity (a collapsed
+      generator: z chooses nothing);
+    * ``copied training notes``: training notes through the vocoder with other phases;
+    * ``pitch labels shuffled``: the held-out notes, each asked for another note's pitch.
+    """
+    ref, notes, cfg = judge.reference(), judge.notes, judge.spec_config
+    assert cfg is not None
+    rng = np.random.default_rng(seed)
+    held_idx = np.flatnonzero(ref.held_mask)
+    held_idx = np.sort(rng.choice(held_idx, min(n, len(held_idx)), replace=False))
+    held = ref.heard.take(held_idx)
+    out = {"real held-out": (held, held.pitch)}
+    plain = griffin_lim(log_spectrogram(notes.audio[held_idx], cfg), cfg, n_iter=32, match="pinv")
+    out["plain Griffin-Lim"] = (judge.hear(plain, held.pitch, held.family), held.pitch)
+    first: dict[
+        tuple[int, int], int
+    ] = {}  # (pitch, family) -> the note on the family's first instrument and velocity
+    for i in np.lexsort((notes.velocity, notes.instrument)):
+        first.setdefault((int(notes.pitch[i]), int(notes.family[i])), i)
+    one = [first[(int(p), int(f))] for p, f in zip(held.pitch, held.family, strict=True)]
+    out["one clip per family and pitch"] = (ref.heard.take(np.array(one)), held.pitch)
+    train_idx = np.flatnonzero(notes.split == "train")
+    train_idx = np.sort(rng.choice(train_idx, min(n, len(train_idx)), replace=False))
+    copies = griffin_lim(
+        log_spectrogram(notes.audio[train_idx], cfg),
+        cfg,
+        n_iter=judge.n_iter,
+        match=judge.match,
+        seed=seed + 1,
+    )
+    copied = judge.hear(copies, notes.pitch[train_idx], notes.family[train_idx])
+    out["copied training notes"] = (copied, copied.pitch)
+    out["pitch labels shuffled"] = (held, rng.permutation(held.pitch))
+    return out
 
 
 @torch.no_grad()

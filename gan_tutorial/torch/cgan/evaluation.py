@@ -8,9 +8,9 @@
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
   precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
   real held-out and held-out-via-Griffin-Lim rows at equal n;
-* :func:`score` and :func:`targets`: the course's five targets for one set (pitch
-  accuracy, FID against the same-vocoder floor and the three timbre diagnostics of
-  :mod:`.diagnostics`); :func:`baselines` builds real-note sets that fail each of them.
+* :data:`TARGETS` and :func:`targets`: the course's five targets for one
+  :func:`.diagnostics.score` dict (pitch accuracy, FID against the same-vocoder floor and
+  the three timbre diagnostics); :func:`.diagnostics.baselines` fails each of them.
 """
 
 from __future__ import annotations
@@ -44,14 +44,12 @@ __all__ = [
     "TARGETS",
     "VOCODER",
     "Judge",
-    "baselines",
     "evaluate_sample_file",
     "format_targets",
     "generate",
     "make_samples",
     "sample_labels",
     "save_cgan_samples",
-    "score",
     "targets",
 ]
 
@@ -197,14 +195,16 @@ class Judge:
         """From an ``NSynthLite`` dataset (its train split and its valid + test splits).
 
         Every note goes through the vocoder once (:class:`.diagnostics.TimbreReference`);
-        the held-out ones are the ``held_out_gl`` floor."""
+        the held-out ones are the ``held_out_gl`` floor. Both held-out sets are in one
+        seeded shuffled order, so the first n (:meth:`row`, :meth:`compare`) cover every
+        family and pitch."""
         from ...evaluation import embed
         from .diagnostics import TimbreReference
 
         ev = evaluator or AudioEvaluator.load()
         train = notes.audio[notes.split == "train"]
-        held = notes.audio[np.isin(notes.split, ["valid", "test"])]
         ref = TimbreReference.build(notes, spec_config, ev, n_iter, match)
+        held = notes.audio[ref.held_index]  # shuffled: the first n are a fair sample
         sr = int(notes.sr)
         return cls(
             ev,
@@ -347,81 +347,6 @@ def targets(values: dict[str, Any]) -> dict[str, tuple[float, float, bool]]:
     return out
 
 
-def score(
-    judge: Judge,
-    name: str,
-    heard: Heard,
-    midi: Any = None,
-    diversity: Heard | None = None,
-    heard_labels: bool = False,
-) -> dict[str, Any]:
-    """Everything :func:`targets` reads for one set of clips, at equal n with the floor.
-
-    ``heard``: :meth:`Judge.hear` of the clips (or a :meth:`.diagnostics.Heard.take` of the
-    reference); ``midi``: the asked-for pitch of each clip (pitch accuracy); ``diversity``:
-    an extra draw for within-label diversity. FID is against the judge's reference; the
-    floor is the held-out notes through the same vocoder at the same n.
-    """
-    from .diagnostics import diagnose
-
-    n = min(len(heard), len(judge.held_out_gl))
-    row = judge.row(name, heard.emb, None if midi is None else np.asarray(midi), n=n)
-    floor = judge.row("floor", judge.held_out_gl, n=n)
-    diag = diagnose(heard, judge.reference(), diversity, heard_labels)
-    return {
-        "name": name,
-        "n": n,
-        "fid": row["fid"],
-        "floor_fid": floor["fid"],
-        "fid_ratio": row["fid"] / floor["fid"],
-        "pitch_accuracy": row.get("pitch_accuracy", np.nan),
-        **diag,
-    }
-
-
-def baselines(judge: Judge, n: int = 200, seed: int = 0) -> dict[str, tuple[Heard, np.ndarray]]:
-    """Real-note sets of at most ``n`` clips, ``{name: (heard, asked-for MIDI)}``, one that
-    passes every target and one that fails each:
-
-    * ``real held-out``: held-out notes through the vocoder (the floor itself);
-    * ``plain Griffin-Lim``: the same notes through plain Griffin-Lim (32 rounds, ``pinv``);
-    * ``one clip per family and pitch``: each held-out note replaced by the note of its
-      pitch and family on the family's first instrument at its first velocity (a collapsed
-      generator: z chooses nothing);
-    * ``copied training notes``: training notes through the vocoder with other phases;
-    * ``pitch labels shuffled``: the held-out notes, each asked for another note's pitch.
-    """
-    ref, notes, cfg = judge.reference(), judge.notes, judge.spec_config
-    assert cfg is not None
-    rng = np.random.default_rng(seed)
-    held_idx = np.flatnonzero(ref.held_mask)
-    held_idx = np.sort(rng.choice(held_idx, min(n, len(held_idx)), replace=False))
-    held = ref.heard.take(held_idx)
-    out = {"real held-out": (held, held.pitch)}
-    plain = griffin_lim(log_spectrogram(notes.audio[held_idx], cfg), cfg, n_iter=32, match="pinv")
-    out["plain Griffin-Lim"] = (judge.hear(plain, held.pitch, held.family), held.pitch)
-    first: dict[
-        tuple[int, int], int
-    ] = {}  # (pitch, family) -> the note on the family's first instrument and velocity
-    for i in np.lexsort((notes.velocity, notes.instrument)):
-        first.setdefault((int(notes.pitch[i]), int(notes.family[i])), i)
-    one = [first[(int(p), int(f))] for p, f in zip(held.pitch, held.family, strict=True)]
-    out["one clip per family and pitch"] = (ref.heard.take(np.array(one)), held.pitch)
-    train_idx = np.flatnonzero(notes.split == "train")
-    train_idx = np.sort(rng.choice(train_idx, min(n, len(train_idx)), replace=False))
-    copies = griffin_lim(
-        log_spectrogram(notes.audio[train_idx], cfg),
-        cfg,
-        n_iter=judge.n_iter,
-        match=judge.match,
-        seed=seed + 1,
-    )
-    copied = judge.hear(copies, notes.pitch[train_idx], notes.family[train_idx])
-    out["copied training notes"] = (copied, copied.pitch)
-    out["pitch labels shuffled"] = (held, rng.permutation(held.pitch))
-    return out
-
-
 def format_targets(checks: dict[str, tuple[float, float, bool]]) -> str:
     """:func:`targets` as aligned lines: value, threshold, met."""
     return "\n".join(
@@ -467,6 +392,8 @@ def evaluate_sample_file(
     print(evaluation.format_table(rows))
     if judge.notes is not None and hasattr(judge.evaluator, "outputs"):  # a judge with heads
         heard = judge.hear(clips, midi if len(midi) else None, family)
+        from .diagnostics import score
+
         values = score(judge, rows[-1]["name"], heard, midi if len(midi) else None)
         print(format_targets(targets(values)))
     same = [r for r in rows if r["name"] == SAME_LABELS_ROW]
