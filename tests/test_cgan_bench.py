@@ -36,11 +36,13 @@ def test_benchmark_smoke_in_the_quick_profile(tmp_path, capsys):
     assert r["peak_memory_mb"] > 0
 
 
-def test_synthetic_data_has_the_profiles_shape():
-    p = config.profile("gpu")
-    d = bench.synthetic_like("gpu")
+@pytest.mark.parametrize(("name", "size"), [("quick", 64), ("laptop", 64)])
+def test_synthetic_data_has_the_profiles_shape(name, size):
+    # (the gpu profile's 8,000 random 128 x 128 clips, 0.5 GB, cost 7 s here; same code)
+    p = config.profile(name)
+    d = bench.synthetic_like(name)
     n = int(0.8 * len(p.nsynth_pitches) * len(p.nsynth_programs) * len(p.nsynth_velocities))
-    assert d.x.shape == (n, 1, 128, 128)
+    assert d.x.shape == (n, 1, size, size)
     assert (len(d.pitches), len(d.family_names)) == (len(p.nsynth_pitches), 10)
     assert float(d.x.min()) >= -1
     assert float(d.x.max()) <= 1
