@@ -261,3 +261,25 @@ def test_held_out_order_is_shuffled_so_the_first_n_are_a_fair_sample():
     assert len(set(ref.notes.pitch[stored[:k]].tolist())) <= 2
     assert len(set(ref.notes.pitch[idx[:k]].tolist())) == N_PITCH
     np.testing.assert_array_equal(ref.held.pitch, ref.notes.pitch[idx])
+
+
+def test_vocoded_notes_are_cached_for_a_cached_dataset_only(nsynth_quick, tmp_path, monkeypatch):
+    from gan_tutorial.torch.cgan.diagnostics import vocoded_notes
+
+    monkeypatch.setenv("GAN_TUTORIAL_DATA", str(tmp_path))
+    cfg = ce.SpecConfig.for_size(64)
+    notes = nsynth_quick.subset(np.arange(len(nsynth_quick)) < 6)  # a subset: its own key
+    first = vocoded_notes(notes, cfg, n_iter=2, match="mel")
+    folders = list(tmp_path.glob("vocoded_notes-*"))
+    assert len(folders) == 1
+    again = vocoded_notes(notes, cfg, n_iter=2, match="mel")  # read back, not recomputed
+    np.testing.assert_array_equal(first, again)
+    assert first.shape == notes.audio.shape
+    vocoded_notes(notes, cfg, n_iter=2, match="pinv")  # another vocoder: another entry
+    assert len(list(tmp_path.glob("vocoded_notes-*"))) == 2
+    other = nsynth_quick.subset(np.arange(len(nsynth_quick)) < 5)
+    assert vocoded_notes(other, cfg, n_iter=2, match="mel").shape[0] == 5
+    in_memory = NSynthLite(**{k: getattr(notes, k) for k in ("audio", "pitch", "family",
+                              "program", "velocity", "split")})  # fmt: skip
+    vocoded_notes(in_memory, cfg, n_iter=2, match="mel")
+    assert len(list(tmp_path.glob("vocoded_notes-*"))) == 3  # nothing new for in-memory notes
