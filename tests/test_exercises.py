@@ -25,6 +25,7 @@ NEEDS = {  # solution file -> framework it imports
     "23_stability_tricks.py": "torch",
     "24_evaluation.py": None,
     "25_conditional_audio_gan.py": None,
+    "26_phase_gansynth.py": None,
 }
 
 
@@ -118,6 +119,8 @@ VALUE_ANSWERS = {  # predict / explore exercises: the answer is a number or a le
     "check_held_note_sampling",
     "check_label_swap",
     "check_ema_horizon",
+    "check_tone_if",
+    "check_close_partials_nfft",
 }
 UNATTEMPTED = [(n, a) for n in CHECKERS for a in (..., None)] + [
     (n, a) for n in CHECKERS if n not in VALUE_ANSWERS for a in (_stub, _stub_raises)

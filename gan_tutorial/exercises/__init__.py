@@ -11,7 +11,9 @@ generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smooth
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
 (the alto's latent, n_critic, sampling a held note, the share in a given key, a step-wise
 walk), :mod:`.ex25` (projection discriminator logits, label swap, EMA time constant,
-mode-seeking term). PyTorch and Keras are imported only inside the checkers that need them.
+mode-seeking term), :mod:`.ex26` (the instantaneous frequency of a phase array, a pure
+tone's IF, the FFT size that separates two close partials). PyTorch and Keras are imported
+only inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (
@@ -59,6 +61,11 @@ from gan_tutorial.exercises.ex25 import (
     check_mode_seeking,
     check_projection_logits,
 )
+from gan_tutorial.exercises.ex26 import (
+    check_close_partials_nfft,
+    check_instantaneous_frequency,
+    check_tone_if,
+)
 
 __all__ = [
     "Check",
@@ -66,6 +73,7 @@ __all__ = [
     "check_alto_latent",
     "check_choice",
     "check_chorale_frames",
+    "check_close_partials_nfft",
     "check_critic_schedule",
     "check_critic_steps_reason",
     "check_d_loss",
@@ -77,6 +85,7 @@ __all__ = [
     "check_gradient_penalty",
     "check_held_note_sampling",
     "check_inception_score",
+    "check_instantaneous_frequency",
     "check_is_one_note",
     "check_js_distance",
     "check_js_divergence",
@@ -93,6 +102,7 @@ __all__ = [
     "check_source_penalty_prediction",
     "check_spec_shape",
     "check_step_walks",
+    "check_tone_if",
     "check_upsampling_layers",
     "exercise",
     "is_unattempted",

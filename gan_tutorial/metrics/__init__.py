@@ -16,11 +16,13 @@ The families, in the order chapter 24 introduces them:
 * **Timbre diagnostics** (chapters 24 and 25): :func:`instrument_coverage` and
   :func:`coverage_ratio`, :func:`within_label_diversity` and :func:`diversity_ratio`,
   :func:`memorisation` (nearest-training-clip distances against held-out real clips).
+* **MFCC statistics** (chapter 26): :func:`mfcc_stats` and :func:`mfcc_frechet`, a timbre
+  distance with no network, the one vocoders and representations are compared with.
 * **Listening tests**: :func:`load_ratings`, :func:`summarise_ratings` and
   :func:`rater_agreement` read the CSV files written by ``widgets.ListeningTest``.
 
 One module per family: :mod:`.histograms`, :mod:`.distribution`, :mod:`.coverage`,
-:mod:`.pitch`, :mod:`.timbre`, :mod:`.ratings` (the CSV schema and parser) and
+:mod:`.pitch`, :mod:`.timbre`, :mod:`.mfcc`, :mod:`.ratings` (the CSV schema and parser) and
 :mod:`.listening`; every public name is re-exported here, so
 ``metrics.frechet_distance(...)`` works.
 
@@ -46,6 +48,7 @@ from .histograms import (
     shared_histograms,
 )
 from .listening import rater_agreement, summarise_ratings
+from .mfcc import mfcc_frechet, mfcc_stats
 from .pitch import (
     distinct_pitches,
     dominant_frequency,
@@ -95,6 +98,8 @@ __all__ = [
     "label_diversity",
     "load_ratings",
     "memorisation",
+    "mfcc_frechet",
+    "mfcc_stats",
     "ndb",
     "nearest_distances",
     "pitch_accuracy",
