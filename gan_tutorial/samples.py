@@ -20,6 +20,12 @@ that made them; log magnitudes can be compared, plotted, inverted and fed to any
 evaluator without it. Pass ``normalizer=`` to :func:`save_samples` to have the network
 outputs un-normalised for you. Storing the audio as well saves every evaluator a
 Griffin-Lim inversion. Everything loads with ``np.load(..., allow_pickle=False)``.
+
+The metadata names what made ``audio`` from the spectrograms: ``griffin_lim_iterations``
+and ``griffin_lim_match`` (:func:`gan_tutorial.spectral.vocoder_meta`), or, for clips
+that never went through Griffin-Lim, ``vocoder`` in words (chapter 26's GANSynth-style
+model: ``"inverse STFT from magnitude and instantaneous frequency"``, with
+``"representation": "if"``; its ``specs`` are the log magnitudes of its linear STFT).
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
-"""Chapter 25's training data: labelled spectrograms as tensors.
+"""Chapters 25 and 26's training data: labelled spectrograms as tensors.
 
-:func:`prepare_data` turns an ``NSynthLite`` split into :class:`CGANData`;
-:func:`synthetic_data` makes a tiny random set for tests and smoke runs of the command line.
+:func:`prepare_data` turns an ``NSynthLite`` split into :class:`CGANData` of log-mel
+spectrograms (chapter 25, one channel); :func:`prepare_if_data` into two channels, the
+log magnitude and the instantaneous frequency of a linear STFT (chapter 26, GANSynth-style,
+:mod:`gan_tutorial.phase`); :func:`synthetic_data` makes a tiny random set for tests and
+smoke runs of the command line.
 """
 
 from __future__ import annotations
@@ -13,14 +16,20 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ...spectral import SpecConfig, SpecNormalizer, spectrogram_arrays
+from ...spectral import N_SAMPLES, SpecConfig, SpecNormalizer, spectrogram_arrays
 
-__all__ = ["CGANData", "prepare_data", "synthetic_data"]
+__all__ = ["REPRESENTATIONS", "CGANData", "prepare_data", "prepare_if_data", "synthetic_data"]
+
+# what the channels of CGANData.x hold: "mel" one log spectrogram (chapter 25's log-mel, or
+# a log-STFT magnitude), "if" log magnitude and instantaneous frequency (chapter 26)
+REPRESENTATIONS = {"mel": 1, "if": 2}  # representation -> channels
 
 
 @dataclass
 class CGANData:
-    """Training spectrograms and labels. ``x``: ``(N, 1, F, T)`` float32 in [-1, 1]."""
+    """Training spectrograms and labels. ``x``: ``(N, C, F, T)`` float32 in [-1, 1]:
+    ``C = 1`` for ``representation="mel"``, ``C = 2`` (log magnitude normalised by
+    ``normalizer``, instantaneous frequency as it is) for ``"if"``."""
 
     x: Tensor
     pitch: Tensor  # (N,) int64 index into ``pitches``
@@ -29,6 +38,29 @@ class CGANData:
     family_names: list[str]
     normalizer: SpecNormalizer
     spec_config: SpecConfig
+    representation: str = "mel"
+
+    def __post_init__(self) -> None:
+        want = REPRESENTATIONS.get(self.representation)
+        if want is None:
+            raise ValueError(
+                f"representation must be one of {', '.join(REPRESENTATIONS)}, "
+                f"got {self.representation!r}"
+            )
+        if self.x.ndim != 4 or self.x.shape[1] != want:
+            raise ValueError(
+                f"x must be (N, {want}, F, T) for representation {self.representation!r}, "
+                f"got {tuple(self.x.shape)}"
+            )
+
+    @property
+    def channels(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(F, T)`` of one channel."""
+        return int(self.x.shape[2]), int(self.x.shape[3])
 
     def __len__(self) -> int:
         return len(self.x)
@@ -41,6 +73,7 @@ class CGANData:
             "pitches": list(self.pitches),
             "families": list(self.family_names),
             "spec_config": self.spec_config.as_dict(),
+            "representation": self.representation,
             "normalizer": {"mean": n.mean.tolist(), "std": n.std.tolist(), "clip_std": n.clip_std},
         }
 
@@ -51,31 +84,64 @@ def prepare_data(notes: Any, spec_config: SpecConfig) -> CGANData:
     Labels become indices into the pitches and families present in ``notes``.
     """
     x, norm = spectrogram_arrays(notes.audio, spec_config)
+    return _labelled(notes, torch.from_numpy(x[:, None]).float(), norm, spec_config, "mel")
+
+
+def prepare_if_data(notes: Any, spec_config: SpecConfig) -> CGANData:
+    """Chapter 26's two channels of an ``NSynthLite`` split: log magnitude (normalised per
+    bin) and instantaneous frequency of the linear STFT ``spec_config`` (``kind="stft"``),
+    :func:`gan_tutorial.phase.if_arrays`. Labels as :func:`prepare_data`'s."""
+    from ... import phase  # chapter 26 only
+
+    x, norm = phase.if_arrays(notes.audio, spec_config)
+    return _labelled(notes, torch.from_numpy(np.asarray(x)).float(), norm, spec_config, "if")
+
+
+def _labelled(
+    notes: Any, x: Tensor, norm: SpecNormalizer, spec_config: SpecConfig, representation: str
+) -> CGANData:
+    """``x`` with the labels of ``notes``: indices into the pitches and families present."""
     pitches = sorted(int(p) for p in np.unique(notes.pitch))
     families = sorted(int(f) for f in np.unique(notes.family))  # only those present
     p_index = {p: i for i, p in enumerate(pitches)}
     f_index = {f: i for i, f in enumerate(families)}
     return CGANData(
-        x=torch.from_numpy(x[:, None]).float(),
+        x=x,
         pitch=torch.tensor([p_index[int(p)] for p in notes.pitch], dtype=torch.long),
         family=torch.tensor([f_index[int(f)] for f in notes.family], dtype=torch.long),
         pitches=pitches,
         family_names=[str(notes.family_names[f]) for f in families],
         normalizer=norm,
         spec_config=spec_config,
+        representation=representation,
     )
 
 
-def synthetic_data(n: int = 32, size: int = 32, n_pitches: int = 4, seed: int = 0) -> CGANData:
-    """``n`` random labelled ``size`` x ``size`` spectrograms (``n_pitches`` pitches, 2
-    families): tests and smoke runs, no dataset needed."""
+def synthetic_data(
+    n: int = 32,
+    size: int | tuple[int, int] = 32,
+    n_pitches: int = 4,
+    seed: int = 0,
+    representation: str = "mel",
+) -> CGANData:
+    """``n`` random labelled spectrograms (``n_pitches`` pitches, 2 families): tests and
+    smoke runs, no dataset needed. ``size``: ``F = T`` or ``(F, T)``; ``representation``
+    ``"if"`` gives two channels and a linear-STFT config with ``F`` bins and ``T`` frames."""
+    f, t = (size, size) if isinstance(size, int) else size
+    channels = REPRESENTATIONS[representation]
+    if representation == "if":
+        hop = N_SAMPLES // t
+        cfg = SpecConfig(n_fft=max(2 * hop, 2 * f), hop=hop, kind="stft", stft_bins=f)
+    else:
+        cfg = SpecConfig.for_size(f) if f == t else SpecConfig(hop=N_SAMPLES // t, n_mels=f)
     g = torch.Generator().manual_seed(seed)
     return CGANData(
-        x=torch.rand(n, 1, size, size, generator=g) * 2 - 1,
+        x=torch.rand(n, channels, f, t, generator=g) * 2 - 1,
         pitch=torch.arange(n) % n_pitches,
         family=(torch.arange(n) // n_pitches) % 2,
         pitches=list(range(60, 60 + n_pitches)),
         family_names=["a", "b"],
-        normalizer=SpecNormalizer(np.zeros(size, np.float32), np.ones(size, np.float32)),
-        spec_config=SpecConfig.for_size(size),
+        normalizer=SpecNormalizer(np.zeros(f, np.float32), np.ones(f, np.float32)),
+        spec_config=cfg,
+        representation=representation,
     )

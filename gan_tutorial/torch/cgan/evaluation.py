@@ -2,8 +2,10 @@
 
 * :func:`sample_labels` / :func:`generate`: labelled spectrograms from a generator;
 * :func:`make_samples` / :func:`save_cgan_samples`: clips (the course's vocoder,
-  :data:`gan_tutorial.spectral.VOCODER`) saved in the course's
-  sample format with their labels in the metadata (what the notebook and the CLI both
+  :data:`gan_tutorial.spectral.VOCODER`; a two-channel chapter-26 generator's log
+  magnitude and instantaneous frequency go through the exact inverse STFT instead,
+  :func:`gan_tutorial.phase.arrays_to_audio`) saved in the course's
+  sample format with their labels in the metadata (what the notebooks and the CLI
   write);
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
   precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from .diagnostics import Heard, TimbreReference
 
 __all__ = [
+    "IF_VOCODER",
     "N_ITER",
     "SAME_LABELS_ROW",
     "TARGETS",
@@ -48,6 +51,7 @@ __all__ = [
     "format_targets",
     "generate",
     "make_samples",
+    "representation",
     "sample_labels",
     "save_cgan_samples",
     "targets",
@@ -57,6 +61,14 @@ __all__ = [
 # the course's one vocoder (gan_tutorial.spectral.VOCODER), by the names notebooks 24 and 25 use
 VOCODER = cast(str, spectral.VOCODER["match"])  # griffin_lim(match=...): keep the mel spectrogram
 N_ITER = cast(int, spectral.VOCODER["n_iter"])  # its rounds
+# how a chapter-26 (two-channel) generator's clips are made: its sample files' "vocoder"
+IF_VOCODER = "inverse STFT from magnitude and instantaneous frequency"
+
+
+def representation(G: nn.Module) -> str:
+    """``"if"`` for a two-channel generator (chapter 26: log magnitude and instantaneous
+    frequency), ``"mel"`` for a one-channel one (chapter 25's log-mel)."""
+    return "if" if int(getattr(G, "channels", 1)) == 2 else "mel"
 
 
 def _label_counts(G: nn.Module) -> tuple[int, int]:
@@ -79,7 +91,9 @@ def sample_labels(
 def generate(
     G: nn.Module, pitch: Any, family: Any = None, z: Any = None, seed: int = 0, batch: int = 256
 ) -> np.ndarray:
-    """``(n, F, T)`` spectrograms in normalised units for labels ``(n,)`` and noise ``z``.
+    """``(n, F, T)`` spectrograms in normalised units for labels ``(n,)`` and noise ``z``;
+    ``(n, C, F, T)`` for a generator of ``C > 1`` channels (chapter 26: channel 0 the log
+    magnitude, 1 the instantaneous frequency).
 
     ``z`` ``(n, latent_dim)`` defaults to seeded standard normal noise. Family labels
     are ignored by a pitch-only generator.
@@ -98,9 +112,10 @@ def generate(
     out = []
     for i in range(0, n, batch):
         f = None if fam is None else fam[i : i + batch].to(dev)
-        out.append(G(z[i : i + batch].to(dev), pitch[i : i + batch].to(dev), f)[:, 0].cpu())
+        out.append(G(z[i : i + batch].to(dev), pitch[i : i + batch].to(dev), f).cpu())
     G.train(was_training)
-    return torch.cat(out).numpy()
+    x = torch.cat(out).numpy()
+    return x[:, 0] if x.shape[1] == 1 else x
 
 
 def make_samples(
@@ -114,9 +129,23 @@ def make_samples(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``n`` labelled clips: ``(log specs (n,F,T), audio (n,S), pitch idx, family idx)``.
 
-    ``n_iter`` and ``match``: the vocoder, :func:`gan_tutorial.spectral.griffin_lim`."""
+    ``n_iter`` and ``match``: the vocoder, :func:`gan_tutorial.spectral.griffin_lim`. A
+    two-channel generator (chapter 26, :func:`representation` ``"if"``) needs none: its
+    clips are :func:`gan_tutorial.phase.arrays_to_audio` of both channels (the exact
+    inverse STFT), ``n_iter`` and ``match`` are ignored, and the log specs are its log
+    magnitude channel."""
     pitch, family = sample_labels(n, *_label_counts(G), seed)
-    specs = normalizer.inverse(generate(G, pitch, family, seed=seed + 1))
+    x = generate(G, pitch, family, seed=seed + 1)
+    if representation(G) == "if":
+        from ... import phase  # chapter 26 only
+
+        return (
+            normalizer.inverse(x[:, 0]),
+            phase.arrays_to_audio(x, normalizer, spec_config),
+            pitch,
+            family,
+        )
+    specs = normalizer.inverse(x)
     audio = griffin_lim(specs, spec_config, n_iter=n_iter, seed=seed, match=match)
     return specs, audio, pitch, family
 
@@ -137,20 +166,31 @@ def save_cgan_samples(
     """Make ``n`` clips and save them with :func:`gan_tutorial.samples.save_samples`.
 
     The metadata carries each clip's requested MIDI ``pitch`` and instrument ``family``
-    (name; ``null`` for a pitch-only model) and ``conditioned_on``.
+    (name; ``null`` for a pitch-only model), ``conditioned_on`` and the vocoder: for a
+    one-channel model ``"model": "cgan"`` and the Griffin-Lim
+    (:func:`gan_tutorial.spectral.vocoder_meta`); for a two-channel one (chapter 26)
+    ``"model": "ifgan"``, ``"representation": "if"`` and ``"vocoder"``:
+    :data:`IF_VOCODER` (no Griffin-Lim; ``n_iter`` and ``match`` are ignored). ``specs``
+    are log magnitudes either way (an IF model's first channel), so every tool that reads
+    sample files works on both.
     """
     specs, audio, p, f = make_samples(G, normalizer, spec_config, n, seed, n_iter, match)
     n_families = _label_counts(G)[1]
     fam = [family_names[i] for i in f] if n_families else [None] * n
+    vocoder: dict[str, Any]
+    if representation(G) == "if":
+        name, vocoder = "ifgan", {"representation": "if", "vocoder": IF_VOCODER}
+    else:
+        name, vocoder = "cgan", spectral.vocoder_meta(n_iter, match)
     info = {
         "framework": "torch",
-        "model": "cgan",
+        "model": name,
         "seed": seed,
         "spec_config": spec_config.as_dict(),
         "pitch": [int(pitches[i]) for i in p],
         "family": fam,
         "conditioned_on": ["pitch", "family"] if n_families else ["pitch"],
-        **spectral.vocoder_meta(n_iter, match),
+        **vocoder,
         **(meta or {}),
     }
     return save_samples(path, specs, audio, spec_config.sr, info)
@@ -362,21 +402,30 @@ def evaluate_sample_file(
     """Chapter 24's table for a chapter-25 sample file (with its held-out rows at equal n).
 
     ``judge`` defaults to one built from the ``nsynth_lite`` data of the file's profile.
+    A file whose clips skipped Griffin-Lim (a ``"vocoder"`` in its metadata: chapter 26's
+    inverse STFT) is set against the judge's Griffin-Lim floors as they are, with no
+    warning (its own floor is the real held-out row); its default judge is notebook 25's
+    (the profile's log-mel at :data:`VOCODER`).
     Prints the table and, for a judge with notes and instrument heads, the course's :func:`targets` (the
     timbre diagnostics on the file's own clips and labels); returns the rows.
     """
     from ... import evaluation
 
     s = load_samples(path)
+    griffin_lim_free = "vocoder" in s.meta and "griffin_lim_iterations" not in s.meta
     # files from before the "mel" vocoder say nothing and used "pinv"
-    n_iter = int(s.meta.get("griffin_lim_iterations", 32))
-    match = str(s.meta.get("griffin_lim_match", "pinv"))
+    n_iter = int(s.meta.get("griffin_lim_iterations", N_ITER if griffin_lim_free else 32))
+    match = str(s.meta.get("griffin_lim_match", VOCODER if griffin_lim_free else "pinv"))
     if judge is None:
         from ... import config, data
 
-        notes = notes or data.nsynth_lite(config.profile(s.meta.get("profile")), progress=False)
-        judge = Judge.build(notes, SpecConfig(**s.meta["spec_config"]), n_iter=n_iter, match=match)
-    elif (judge.n_iter, judge.match) != (n_iter, match):
+        prof = config.profile(s.meta.get("profile"))
+        notes = notes or data.nsynth_lite(prof, progress=False)
+        cfg = SpecConfig(**s.meta["spec_config"])
+        if griffin_lim_free:
+            cfg = SpecConfig.for_size(prof.spec_size)
+        judge = Judge.build(notes, cfg, n_iter=n_iter, match=match)
+    elif (judge.n_iter, judge.match) != (n_iter, match) and not griffin_lim_free:
         vocoder = {"n_iter": n_iter, "match": match}
         warnings.warn(
             f"{path}: its clips went through griffin_lim({vocoder}), the judge's floors through "

@@ -2,13 +2,15 @@
 discriminator with spectral norm, minibatch standard deviation and random time shifts
 (training and the EMA of the generator: :mod:`.training`).
 
-Layout is NCHW: spectrograms ``(B, 1, F, T)`` in [-1, 1]. Labels are integer indices:
-``pitch`` in ``0..n_pitches-1`` (position in the training pitches), ``family`` in
-``0..n_families-1`` (``n_families=0`` conditions on pitch only). Neither network uses
-BatchNorm, so a step on a batch split over processes (DistributedDataParallel) equals a
-step on the whole batch: the generator normalises each pixel's feature vector on its own
-(pixel norm, as in GANSynth/ProGAN) and the condition sets a per-channel gain and bias
-(FiLM); the discriminator's minibatch-std layer works on contiguous groups of
+Layout is NCHW: spectrograms ``(B, C, F, T)`` in [-1, 1]: one channel (chapter 25's
+log-mel, ``F = T``) or two (chapter 26's log magnitude and instantaneous frequency of a
+linear STFT, e.g. 256 bins x 64 frames); ``size`` is ``F = T`` or an ``(F, T)`` tuple.
+Labels are integer indices: ``pitch`` in ``0..n_pitches-1`` (position in the training
+pitches), ``family`` in ``0..n_families-1`` (``n_families=0`` conditions on pitch only).
+Neither network uses BatchNorm, so a step on a batch split over processes
+(DistributedDataParallel) equals a step on the whole batch: the generator normalises each
+pixel's feature vector on its own (pixel norm, as in GANSynth/ProGAN) and the condition
+sets a per-channel gain and bias (FiLM); the discriminator's minibatch-std layer works on contiguous groups of
 ``mbstd_group`` clips, which stay inside one process's batch.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 LEAKY = 0.2
-_STEPS = {32: 3, 64: 4, 128: 5}  # spectrogram size -> x2 steps from 4 x 4
+_STEPS = {32: 3, 64: 4, 128: 5}  # spectrogram size (the smaller side) -> x2 steps from 4
 
 
 def _label_vector(
@@ -46,12 +49,36 @@ def _label_vector(
     return e + e_family(family)
 
 
-def _sizes(size: int) -> int:
-    """The number of x2 steps between 4 x 4 and ``size`` x ``size``; ValueError otherwise."""
-    steps = _STEPS.get(size)
-    if steps is None:
-        raise ValueError(f"size must be one of {', '.join(map(str, _STEPS))}, got {size}")
-    return steps
+def _sizes(size: int | tuple[int, int]) -> int:
+    """The number of x2 steps between the first feature map (4 x 4 for a square
+    spectrogram) and ``size``; ValueError otherwise (:func:`_plan`)."""
+    return _plan(size)[0]
+
+
+def _plan(size: int | tuple[int, int]) -> tuple[int, tuple[int, int], tuple[int, int]]:
+    """``(steps, first map (f0, t0), shape (F, T))`` of a spectrogram ``size``.
+
+    ``size``: ``F = T`` (one of :data:`_STEPS`) or an ``(F, T)`` tuple of powers of two
+    whose smaller side is one of them. The smaller side starts at 4, the other at 4 x
+    (its ratio to the smaller), and ``_STEPS[smaller side]`` x2 steps follow: (256, 64)
+    starts at 16 x 4 and takes 4 steps, like 64 x 64 from 4 x 4.
+    """
+    allowed = ", ".join(map(str, _STEPS))
+    if isinstance(size, int | np.integer) and not isinstance(size, bool):
+        steps = _STEPS.get(int(size))
+        if steps is None:
+            raise ValueError(f"size must be one of {allowed}, got {size}")
+        return steps, (4, 4), (int(size), int(size))
+    f = t = 0
+    if isinstance(size, tuple | list) and len(size) == 2:
+        f, t = (int(v) for v in size)
+    small = min(f, t)
+    if small not in _STEPS or any(v & (v - 1) for v in (f, t)):  # v & (v - 1): not a power of 2
+        raise ValueError(
+            f"size must be one of {allowed} (square) or an (F, T) tuple of powers of two "
+            f"whose smaller side is one of {allowed}, e.g. (256, 64); got {size!r}"
+        )
+    return _STEPS[small], (4 * f // small, 4 * t // small), (f, t)
 
 
 class _Condition(nn.Module):
@@ -85,11 +112,14 @@ class _FiLMBlock(nn.Module):
 
 
 class CondGenerator(nn.Module):
-    """``(z (B, latent_dim), pitch (B,), family (B,)) -> (B, 1, size, size)`` in [-1, 1].
+    """``(z (B, latent_dim), pitch (B,), family (B,)) -> (B, channels, F, T)`` in [-1, 1].
 
     The condition embedding is concatenated to z for the first (dense) layer, and sets
     a gain and bias after every upsampling block. Channels halve from ``base * 8`` at 4x4
-    to ``base`` at ``size / 2``.
+    to ``base`` at ``size / 2``. ``size``: ``F = T`` or ``(F, T)`` (:func:`_plan`: a
+    rectangular map starts at ``(4 F / T, 4)`` for ``F >= T``). Every output channel goes
+    through tanh (log magnitude and instantaneous frequency both live in [-1, 1]).
+    ``shape`` is ``(F, T)``.
     """
 
     def __init__(
@@ -97,24 +127,27 @@ class CondGenerator(nn.Module):
         n_pitches: int,
         n_families: int = 0,
         latent_dim: int = 128,
-        size: int = 64,
+        size: int | tuple[int, int] = 64,
         base: int = 24,
         cond_dim: int = 64,
+        channels: int = 1,
     ) -> None:
         super().__init__()
-        steps = _sizes(size)
+        steps, (f0, t0), shape = _plan(size)
         chans = [base * 2 ** (steps - 1 - i) for i in range(steps)]  # e.g. 192, 96, 48, 24
-        self.latent_dim, self.size = latent_dim, size
+        self.latent_dim, self.size, self.shape = latent_dim, size, shape
+        self.channels = channels
         self.n_pitches, self.n_families = n_pitches, n_families
         self.cond = _Condition(n_pitches, n_families, cond_dim)
-        self.fc = nn.Linear(latent_dim + cond_dim, 4 * 4 * chans[0])
+        self.fc = nn.Linear(latent_dim + cond_dim, f0 * t0 * chans[0])
         self.blocks = nn.ModuleList(_FiLMBlock(a, b, cond_dim) for a, b in pairwise(chans))
-        self.out = nn.ConvTranspose2d(chans[-1], 1, 4, 2, 1)
-        self.c0 = chans[0]
+        self.out = nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1)
+        self.c0, self.start = chans[0], (f0, t0)
 
     def forward(self, z: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
         c = self.cond(pitch, family)
-        x = F.leaky_relu(self.fc(torch.cat([z, c], dim=1)), LEAKY).view(-1, self.c0, 4, 4)
+        h = F.leaky_relu(self.fc(torch.cat([z, c], dim=1)), LEAKY)
+        x = h.view(-1, self.c0, *self.start)
         x = x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
         for block in self.blocks:
             x = block(x, c)
@@ -141,7 +174,8 @@ def minibatch_std(x: Tensor, group: int = 4) -> Tensor:
 class CondDiscriminator(nn.Module):
     """Projection discriminator (Miyato & Koyama 2018) with spectral norm, no BatchNorm.
 
-    ``(x (B, 1, size, size), pitch (B,), family (B,)) -> logits (B, 1)``:
+    ``(x (B, channels, F, T), pitch (B,), family (B,)) -> logits (B, 1)``, ``size``
+    ``F = T`` or ``(F, T)`` as for :class:`CondGenerator`:
     ``h = features(x)`` (B, C), ``logit = w·h + b + <embed(pitch) + embed(family), h>``.
     The inner product rewards a sample whose features match its label's direction, so
     the label changes the logit. ``mbstd_group=0`` switches minibatch std off.
@@ -151,14 +185,16 @@ class CondDiscriminator(nn.Module):
         self,
         n_pitches: int,
         n_families: int = 0,
-        size: int = 64,
+        size: int | tuple[int, int] = 64,
         base: int = 24,
         mbstd_group: int = 4,
         spectral: bool = True,
+        channels: int = 1,
     ) -> None:
         super().__init__()
-        steps = _sizes(size)
-        chans = [1] + [base * 2**i for i in range(steps)]  # 1, 24, 48, 96, 192
+        steps, _, self.shape = _plan(size)
+        self.size, self.channels = size, channels
+        chans = [channels] + [base * 2**i for i in range(steps)]  # 1, 24, 48, 96, 192
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in pairwise(chans))
         self.mbstd_group = mbstd_group
         top = chans[-1]
@@ -173,7 +209,8 @@ class CondDiscriminator(nn.Module):
             apply_spectral_norm(self)
 
     def features(self, x: Tensor) -> Tensor:
-        """``(B, 1, size, size) -> (B, C)``: the last 4 x 4 feature map summed over positions."""
+        """``(B, channels, F, T) -> (B, C)``: the last feature map (4 x 4 for a square
+        input, ``(4 F / T, 4)`` for a rectangular one) summed over positions."""
         for conv in self.convs:
             x = F.leaky_relu(conv(x), LEAKY)
         if self.mbstd_group:
@@ -188,7 +225,8 @@ class CondDiscriminator(nn.Module):
 
 
 def time_shift(x: Tensor, shifts: Tensor) -> Tensor:
-    """Shift each spectrogram ``(B, 1, F, T)`` by ``shifts[i]`` frames (edge frames repeat).
+    """Shift each spectrogram ``(B, C, F, T)`` (all its channels alike) by ``shifts[i]``
+    frames (edge frames repeat).
 
     Differentiable (a gather), applied to real and fake alike before the discriminator
     (a DiffAugment-style translation, Zhao et al. 2020): D cannot memorise exact onset

@@ -1,4 +1,5 @@
-"""Training the chapter-25 conditional GAN: settings per profile, the run, one step and
+"""Training the chapter-25 conditional GAN (and chapter 26's two-channel one, the same
+networks on log magnitude and instantaneous frequency): settings per profile, the run, one step and
 :func:`train`, which runs that step through :func:`gan_tutorial.torch.training.fit` (the
 course's one loop: time guard, NaN guard, checkpoints, exact resume). Works in one process
 or under DistributedDataParallel.
@@ -18,7 +19,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -30,7 +31,7 @@ from ..checkpoint import START_AFRESH
 from ..losses import d_loss, g_loss
 from ..training import GANState, fit
 from ..tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
-from .data import CGANData
+from .data import REPRESENTATIONS, CGANData
 from .model import CondDiscriminator, CondGenerator, time_shift
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "batch_inputs",
     "build_run",
     "on_device",
+    "run_for",
     "settings_for",
     "step_seed",
     "train",
@@ -95,9 +97,12 @@ def settings_for(profile_name: str | None, **overrides: Any) -> CGANSettings:
 @dataclass
 class CGANRun(GANState):
     """A :class:`~gan_tutorial.torch.training.GANState` with the run's settings
-    (``G``/``D`` may be DDP-wrapped; ``ema`` is None when ``settings.ema_decay == 0``)."""
+    (``G``/``D`` may be DDP-wrapped; ``ema`` is None when ``settings.ema_decay == 0``) and
+    the ``representation`` of the data it trains on (``"mel"`` or ``"if"``,
+    :data:`.data.REPRESENTATIONS`)."""
 
     settings: CGANSettings = field(default_factory=CGANSettings)
+    representation: str = "mel"
 
     resumable: ClassVar[tuple[str, ...]] = ("steps", "time_limit_s")  # may train longer
     checkpoint_fix: ClassVar[str] = (
@@ -105,22 +110,78 @@ class CGANRun(GANState):
     )
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), **self.settings.as_dict()}
+        """The settings, plus what the run's data looks like: ``channels``, ``shape`` (F, T)
+        and ``representation``. A checkpoint of another kind of data is refused by name
+        (checkpoints from before these entries are compared on the settings alone, and
+        their weights' shapes still have to fit)."""
+        channels, shape, representation = self.built_for()
+        return {
+            **super().config(),
+            **self.settings.as_dict(),
+            "channels": channels,
+            "shape": list(shape),
+            "representation": representation,
+        }
+
+    def built_for(self) -> tuple[int, tuple[int, int], str]:
+        """``(channels, (F, T), representation)`` of the spectrograms the run models."""
+        G = cast(CondGenerator, self.generator)
+        return G.channels, G.shape, self.representation
 
 
 def build_run(
-    settings: CGANSettings, n_pitches: int, n_families: int, size: int = 64, seed: int = 0
+    settings: CGANSettings,
+    n_pitches: int,
+    n_families: int,
+    size: int | tuple[int, int] = 64,
+    seed: int = 0,
+    *,
+    channels: int = 1,
+    representation: str | None = None,
 ) -> CGANRun:
-    """Fresh models (initialised from ``seed``), Adam optimisers and EMA."""
+    """Fresh models (initialised from ``seed``), Adam optimisers and EMA.
+
+    ``size``: ``F = T`` or ``(F, T)``; ``channels``: of the spectrograms;
+    ``representation`` defaults to the one with that many channels (1: ``"mel"``, 2:
+    ``"if"``). :func:`run_for` takes all three from the data."""
+    if representation is None:
+        representation = next((r for r, c in REPRESENTATIONS.items() if c == channels), "")
+    if REPRESENTATIONS.get(representation) != channels:
+        raise ValueError(
+            f"channels={channels} and representation={representation!r} do not fit: "
+            f"{', '.join(f'{r!r} has {c}' for r, c in REPRESENTATIONS.items())}"
+        )
     torch.manual_seed(seed)
     nf = n_families if settings.condition_family else 0
-    G = CondGenerator(n_pitches, nf, settings.latent_dim, size, settings.base_g)
+    G = CondGenerator(n_pitches, nf, settings.latent_dim, size, settings.base_g, channels=channels)
     D = CondDiscriminator(
-        n_pitches, nf, size, settings.base_d, settings.mbstd_group, settings.spectral_norm
+        n_pitches,
+        nf,
+        size,
+        settings.base_d,
+        settings.mbstd_group,
+        settings.spectral_norm,
+        channels=channels,
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
     ema = EMA(G, settings.ema_decay, warmup=True) if settings.ema_decay > 0 else None
-    return CGANRun(G, D, opt_g, opt_d, seed=seed, ema=ema, settings=settings)
+    return CGANRun(
+        G, D, opt_g, opt_d, seed=seed, ema=ema, settings=settings, representation=representation
+    )
+
+
+def run_for(settings: CGANSettings, data: CGANData, seed: int = 0) -> CGANRun:
+    """:func:`build_run` for ``data``: its labels, spectrogram shape, channels and
+    representation."""
+    return build_run(
+        settings,
+        len(data.pitches),
+        len(data.family_names),
+        data.shape,
+        seed,
+        channels=data.channels,
+        representation=data.representation,
+    )
 
 
 def step_seed(seed: int, rank: int, step: int) -> int:
@@ -248,6 +309,18 @@ def train_step(
     return {"d": ld.detach(), "g": lg.detach()}
 
 
+def _check_fits(run: CGANRun, data: CGANData) -> None:
+    """ValueError unless ``data`` is what ``run`` was built for."""
+    built = run.built_for()
+    given = (data.channels, data.shape, data.representation)
+    if built != given:
+        raise ValueError(
+            f"the run was built for {built[0]}-channel {built[1][0]} x {built[1][1]} "
+            f"{built[2]!r} spectrograms, the data is {given[0]}-channel {given[1][0]} x "
+            f"{given[1][1]} {given[2]!r}: build the run with run_for(settings, data)"
+        )
+
+
 def _no_clock(phase: str) -> None:
     """The default clock of :func:`train_step`: times nothing."""
 
@@ -283,8 +356,11 @@ def train(
     progress. A non-finite loss stops the run (:func:`gan_tutorial.training.check_finite`):
     the losses stay on the device and are read back every ``check_every`` steps and
     before every checkpoint or callback, so no checkpoint after a NaN is written. The
-    clips and labels are moved to the models' device once (:func:`on_device`).
+    clips and labels are moved to the models' device once (:func:`on_device`). Data of
+    another shape, number of channels or representation than the run was built for is a
+    ValueError (:func:`run_for` builds a run that fits).
     """
+    _check_fits(run, data)
     run.extra["data"] = data.describe()
     data = on_device(data, run.device)
     called_at: list[int] = []
