@@ -29,11 +29,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.fft import dct
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_tutorial.config import DEFAULT_FAMILY_PROGRAM, GM_FAMILY_BLOCKS
-from gan_tutorial.metrics.mfcc import mfcc_stats
+from gan_tutorial.spectral import SpecConfig, log_spectrogram
 from gan_tutorial.synth import NoteRenderer
 
 PITCHES = tuple(range(36, 85, 6))  # 9 pitches, C2..C6
@@ -41,6 +42,8 @@ VELOCITIES = (64, 112)
 SILENT_RAW_PEAK = 2.5e-4  # nsynth_lite drops notes below 1e-3 after a gain of about 4
 MIN_PITCH_MATCH = 3 / 4
 DUPLICATE_CORR = 0.99
+MFCC_CFG = SpecConfig(n_fft=1024, hop=256, n_mels=40)
+N_MFCC = 20
 
 
 def render_all(sr: int = 16000) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +56,13 @@ def render_all(sr: int = 16000) -> tuple[np.ndarray, np.ndarray]:
             for j, (p, v) in enumerate(grid):
                 out[i, j] = r.note(prog, int(p), int(v))
     return out, grid
+
+
+def mfcc_stats(audio: np.ndarray) -> np.ndarray:
+    """(..., T) audio -> (..., 40): mean and std over frames of 20 MFCCs."""
+    logmel = log_spectrogram(audio.reshape(-1, audio.shape[-1]), MFCC_CFG)  # (N, 40, frames)
+    c = dct(logmel, type=2, axis=1, norm="ortho")[:, :N_MFCC]
+    return np.concatenate([c.mean(axis=2), c.std(axis=2)], axis=1).reshape(*audio.shape[:-1], -1)
 
 
 def estimate_midi(y: np.ndarray, label: int, sr: int = 16000) -> int:
