@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -249,3 +253,30 @@ def test_instrument_split_end_to_end(tmp_path):
 def test_instrument_split_needs_three_instruments(quick, nsynth_quick_copy):
     with pytest.raises(ValueError, match="'laptop' or 'gpu'"):
         data.nsynth_lite("quick", cache_dir=nsynth_quick_copy, split="instrument", progress=False)
+
+
+def _build_in_another_process(folder: str, log: str) -> None:
+    from gan_tutorial.data.cache import load_or_build
+
+    def build():
+        with open(log, "a") as fh:
+            fh.write("built\n")
+        time.sleep(0.5)  # long enough for the other process to find the cache missing
+        return {"x": np.arange(10, dtype=np.float32)}, {"sr": 16000}
+
+    load_or_build(Path(folder), build)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the build lock is POSIX flock")
+def test_processes_that_need_the_same_dataset_build_it_once(tmp_path):
+    """The test streams of `make test` and two notebooks may ask for a missing set at once."""
+    ctx = multiprocessing.get_context("fork")
+    log = tmp_path / "builds.log"
+    procs = [ctx.Process(target=_build_in_another_process, args=(str(tmp_path / "set"), str(log)))
+             for _ in range(2)]  # fmt: skip
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert log.read_text().count("built") == 1

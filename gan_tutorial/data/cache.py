@@ -3,7 +3,9 @@
 A dataset is built deterministically from its parameters into
 ``<cache_root()>/<name>-<hash of the parameters>/`` as ``arrays.npz`` (saved and loaded
 with ``allow_pickle=False``) and ``manifest.json`` (the parameters, counts, build time and
-the sha256 of every array, checked on every load).
+the sha256 of every array, checked on every load). Processes that need the same missing
+dataset at once (the test streams, two notebooks) build it once: the others wait on a lock
+file beside the folder, then read the cache.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,11 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_write_bytes, npz_bytes
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, so two processes may build the same dataset twice
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["SPLITS", "cache_root", "load_or_build"]
 
@@ -66,6 +74,22 @@ def _load(folder: Path) -> tuple[dict[str, Any], dict] | None:
     return arrays, manifest
 
 
+@contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    """Hold ``.<folder name>.lock`` beside ``folder`` exclusively (POSIX ``flock``): one
+    process builds, the others wait for it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    with open(folder.parent / f".{folder.name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def load_or_build(
     folder: Path,
     build: Callable[[], tuple[dict[str, np.ndarray], dict]],
@@ -77,10 +101,13 @@ def load_or_build(
     A damaged cache is rebuilt with a warning. ``manifest["folder"]`` names the folder."""
     cached = None if rebuild else _load(folder)
     if cached is None:
-        arrays, manifest = build()
-        _save(folder, arrays, manifest)
-        cached = _load(folder)
-        assert cached is not None
+        with _build_lock(folder):
+            cached = None if rebuild else _load(folder)  # another process may have built it
+            if cached is None:
+                arrays, manifest = build()
+                _save(folder, arrays, manifest)
+                cached = _load(folder)
+                assert cached is not None
     arrays, manifest = cached
     manifest["folder"] = str(folder)
     return arrays, manifest
