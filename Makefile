@@ -70,9 +70,9 @@ lab: $(STAMP)
 # Every test: the unit tests and every notebook once (nbval). Neither touches a learner's
 # work: the notebooks write under build/outputs/ ($$GAN_TUTORIAL_OUTPUTS), not notebooks/outputs/.
 # In the quick profile three processes run side by side on one thread each (no thread pool
-# spins while another process works): the unit tests, notebooks 00 -> 23 -> 22c, and the
-# others in order (22 -> 22b -> 25: 25 reads 22b's samples); notebook 24, which reads every
-# notebook's samples, runs last. Longer profiles run the notebooks one at a time on every core.
+# spins while another process works): the unit tests, notebooks 00 -> 22 -> 23 -> 22c, and
+# the others in order (22b -> 25 -> 26: 25 reads 22b's samples, 26 reads 25's); notebook 24,
+# which reads every notebook's samples, runs last. Longer profiles run the notebooks one at a time on every core.
 test: $(STAMP)
 	$(MAKE) --no-print-directory $(if $(QUICK),-j3 --output-sync=target) unit nb-streams
 	$(MAKE) --no-print-directory nb-last
@@ -83,8 +83,8 @@ TEST_OUTPUTS := $(CURDIR)/build/outputs
 QUICK := $(filter quick,$(PROFILE))
 ONE_THREAD := $(if $(QUICK),GAN_TUTORIAL_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE)
 NB_LAST := notebooks/24_evaluation.ipynb
-NB_B := notebooks/00_setup_and_data.ipynb notebooks/23_stability_tricks.ipynb \
-  notebooks/22c_symbolic_music_gan.ipynb
+NB_B := notebooks/00_setup_and_data.ipynb notebooks/22_audio_gan_keras.ipynb \
+  notebooks/23_stability_tricks.ipynb notebooks/22c_symbolic_music_gan.ipynb
 NB_A := $(filter-out $(NB_B) $(NB_LAST),$(sort $(wildcard notebooks/[0-9]*.ipynb)))
 # nbval executes each notebook once; notebooks/conftest.py stores each passed notebook in the
 # site's jupyter-cache (build/book/PROFILE/jupyter_cache), so `make book` runs none again.

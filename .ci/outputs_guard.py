@@ -22,6 +22,7 @@ RECORD = ROOT / "build" / "outputs-guard.json"
 RUNS = {  # a learner's trained work, one folder per profile
     "laptop/25_conditional_audio_gan": ("checkpoint.pt", "samples_torch_cgan.npz", "wav/0.wav"),
     "laptop/22b_audio_gan_pytorch": ("checkpoint.pt", "samples_torch_dcgan.npz"),
+    "laptop/26_phase_gansynth": ("checkpoint.pt", "samples_torch_ifgan.npz"),
     "quick/22b_audio_gan_pytorch": ("checkpoint.pt", "samples_torch_dcgan.npz"),
 }
 

@@ -31,6 +31,7 @@ COURSE = (
     "23_stability_tricks",
     "24_evaluation",
     "25_conditional_audio_gan",
+    "26_phase_gansynth",
 )
 
 

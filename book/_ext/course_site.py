@@ -27,6 +27,7 @@ AUDIO_SLOTS = [
     ("real_note.wav", "a real note (nsynth_lite, FluidSynth-rendered)"),
     ("22_keras_dcgan.wav", "chapter 22: the Keras DCGAN, laptop profile"),
     ("25_conditional_gan.wav", "notebook 25: the conditional GAN, the course's best model"),
+    ("26_if_gan.wav", "notebook 26: the IF GAN, phase generated (an early example run)"),
 ]
 
 

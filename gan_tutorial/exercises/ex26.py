@@ -72,9 +72,9 @@ def check_tone_if(answer: Any, quiet: bool = False) -> Result:
         "the expected IF of a pure tone",
         answer,
         -0.96,
-        hint="Per hop the phase advances 2 pi f hop / sr radians: 470 * 256 / 16000 = 7.52 "
-        "cycles. Whole cycles vanish; the 0.52 cycle left is 1.04 pi, which wraps into "
-        "[-pi, pi) as -0.96 pi, and IF is radians / pi.",
+        hint="Per hop the phase advances 2 pi f hop / sr radians. Count the cycles per hop, "
+        "drop the whole ones (a phase is known only modulo 2 pi), wrap what is left into "
+        "[-pi, pi) and divide by pi.",
         atol=0.01,
         wrong=[
             (15.04, "No wrap: a phase is known only modulo 2 pi, so 7 whole cycles are invisible."),
