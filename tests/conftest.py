@@ -10,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -35,3 +36,23 @@ def nsynth_quick_copy(nsynth_quick, tmp_path: Path) -> Path:
     folder = Path(nsynth_quick.manifest["folder"])
     shutil.copytree(folder, tmp_path / "cache" / folder.name)
     return tmp_path / "cache"
+
+
+class _BandEvaluator:
+    """Duck-typed evaluator for a ``Judge``: 6 spectral-band energies as features, and 25
+    pitch classes (MIDI 48-72) that it cannot tell apart."""
+
+    pitch_low = 48
+
+    def features(self, audio, sr):
+        spec = np.abs(np.fft.rfft(audio, axis=1))
+        return np.stack([b.mean(axis=1) for b in np.array_split(spec, 6, axis=1)], axis=1)
+
+    def probs(self, audio, sr):
+        return np.full((len(audio), 25), 1 / 25)
+
+
+@pytest.fixture
+def band_evaluator() -> _BandEvaluator:
+    """A cheap stand-in for chapter 24's judge network (no weights, no torch)."""
+    return _BandEvaluator()

@@ -290,20 +290,6 @@ def test_sample_labels_are_uniform_over_pitches():
     np.testing.assert_array_equal(a, generate(G, p[:4], f[:4], seed=3))
 
 
-class _BandEvaluator:
-    """Duck-typed evaluator for Judge: 6 spectral-band energies, 25 pitch classes (MIDI
-    48-72) that it cannot tell apart."""
-
-    pitch_low = 48
-
-    def features(self, audio, sr):
-        spec = np.abs(np.fft.rfft(audio, axis=1))
-        return np.stack([b.mean(axis=1) for b in np.array_split(spec, 6, axis=1)], axis=1)
-
-    def probs(self, audio, sr):
-        return np.full((len(audio), 25), 1 / 25)
-
-
 def _tiny_notes():
     """Sines: MIDI 60/64 x 2 families (family 1 adds an octave), one clip per pair plus
     extra training clips, so each pair's pool is known."""
@@ -331,11 +317,11 @@ def _tiny_notes():
     )
 
 
-def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
+def test_same_labels_floor_uses_real_clips_with_the_requested_labels(band_evaluator):
     from gan_tutorial.evaluation import embed
     from gan_tutorial.torch.cgan.evaluation import SAME_LABELS_ROW, Judge
 
-    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
+    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), band_evaluator
     train = notes.audio[notes.split == "train"]
     held = notes.audio[notes.split != "train"]
     judge = Judge(
@@ -383,14 +369,14 @@ def test_same_labels_floor_uses_real_clips_with_the_requested_labels():
     assert len(judge.compare("gen", held, None)) == 3
 
 
-def test_evaluate_sample_file_warns_when_the_judge_used_another_vocoder(tmp_path):
+def test_evaluate_sample_file_warns_when_the_judge_used_another_vocoder(tmp_path, band_evaluator):
     import warnings
 
     from gan_tutorial.evaluation import embed
     from gan_tutorial.samples import save_samples
     from gan_tutorial.torch.cgan.evaluation import Judge, evaluate_sample_file
 
-    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), _BandEvaluator()
+    notes, cfg, ev = _tiny_notes(), SpecConfig.for_size(64), band_evaluator
     train, held = notes.audio[notes.split == "train"], notes.audio[notes.split != "train"]
     emb = [embed(ev, a, 16000) for a in (train, held, held)]
     judge = Judge(ev, *emb, 48, 16000, notes, cfg, n_iter=2, match="pinv")

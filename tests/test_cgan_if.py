@@ -252,24 +252,11 @@ def test_if_samples_are_the_inverse_stft_without_griffin_lim(tmp_path, monkeypat
     np.testing.assert_array_equal(evaluation.sample_audio(s), s.audio)  # notebook 24's reader
 
 
-class _BandEvaluator:
-    """Duck-typed evaluator: 6 spectral-band energies, 25 pitch classes it cannot tell apart."""
-
-    pitch_low = 48
-
-    def features(self, audio, sr):
-        spec = np.abs(np.fft.rfft(audio, axis=1))
-        return np.stack([b.mean(axis=1) for b in np.array_split(spec, 6, axis=1)], axis=1)
-
-    def probs(self, audio, sr):
-        return np.full((len(audio), 25), 1 / 25)
-
-
-def test_an_if_sample_file_is_judged_without_a_vocoder_warning(tmp_path, if_data):
+def test_an_if_sample_file_is_judged_without_a_vocoder_warning(tmp_path, if_data, band_evaluator):
     from gan_tutorial.evaluation import embed
     from gan_tutorial.torch.cgan.evaluation import Judge, evaluate_sample_file
 
-    notes, ev = _sine_notes(), _BandEvaluator()
+    notes, ev = _sine_notes(), band_evaluator
     emb = [embed(ev, notes.audio, 16000) for _ in range(3)]
     judge = Judge(ev, *emb, 48, 16000, None, SpecConfig.for_size(64), n_iter=2, match="pinv")
     G = cgan.CondGenerator(2, 2, latent_dim=8, size=(256, 64), base=4, channels=2)
