@@ -8,6 +8,8 @@ torch = pytest.importorskip("torch")
 
 from gan_tutorial import config  # noqa: E402
 from gan_tutorial.torch import bench  # noqa: E402
+from gan_tutorial.torch.cgan import data as cgan_data  # noqa: E402
+from gan_tutorial.torch.cgan import training as cgan_train  # noqa: E402
 
 
 def test_benchmark_smoke_in_the_quick_profile(tmp_path, capsys):
@@ -57,3 +59,12 @@ def test_compare_says_when_two_results_are_not_comparable(tmp_path):
     text = bench.compare({**new, "threads": 2}, tmp_path / "old.json")
     assert "NOT COMPARABLE" in text
     assert "threads: old 1, new 2" in text
+
+
+def test_bench_times_a_two_channel_rectangular_model():
+    """Notebook 26 times its candidate IF shapes with bench.bench: the run fits the data."""
+    d = cgan_data.synthetic_data(8, (64, 32), n_pitches=2, representation="if")
+    s = cgan_train.settings_for("quick", batch_size=4, base_g=4, base_d=4)
+    r = bench.bench(s, d, torch.device("cpu"), steps=1, warmup=1)
+    assert r["steps_per_s"] > 0
+    assert r["split_ms_per_step"]["forward_backward"] > 0

@@ -98,7 +98,7 @@ def test_a_copied_training_set_is_flagged_as_memorised():
     assert d["memorisation_ratio"] < 0.1
     assert d["memorised"]
     values = {"pitch_accuracy": 1.0, "fid_ratio": 1.0, **d}
-    checks = ce.targets(values)
+    checks = dg.targets(values)
     assert not checks["nearest-training distance / held-out"][2]
     assert checks["FID / same-vocoder floor"][2]
 
@@ -106,14 +106,14 @@ def test_a_copied_training_set_is_flagged_as_memorised():
 def test_targets_read_the_five_values_and_nan_is_not_met():
     good = {"pitch_accuracy": 0.95, "coverage_ratio": 0.8, "diversity_ratio": 0.7,
             "fid_ratio": 1.4, "memorisation_ratio": 1.0}  # fmt: skip
-    assert all(ok for _, _, ok in ce.targets(good).values())
+    assert all(ok for _, _, ok in dg.targets(good).values())
     bad = {"pitch_accuracy": 0.5, "coverage_ratio": 0.6, "diversity_ratio": 0.5,
            "fid_ratio": 1.6, "memorisation_ratio": 0.8}  # fmt: skip
-    assert not any(ok for _, _, ok in ce.targets(bad).values())
-    assert not ce.targets({**good, "diversity_ratio": float("nan")})[
+    assert not any(ok for _, _, ok in dg.targets(bad).values())
+    assert not dg.targets({**good, "diversity_ratio": float("nan")})[
         "within-label diversity / real"
     ][2]
-    assert "NOT met" in ce.format_targets(ce.targets(bad))
+    assert "NOT met" in dg.format_targets(dg.targets(bad))
 
 
 def test_diagnose_groups_by_heard_labels_for_unconditional_sets():
@@ -228,7 +228,7 @@ def test_each_baseline_fails_the_target_it_is_built_to_fail():
     notes = notes.subset(notes.family < 3)
     judge = ce.Judge.build(notes, SpecConfig.for_size(64), n_iter=4)
     checks = {
-        name: ce.targets(dg.score(judge, name, h, midi))
+        name: dg.targets(dg.score(judge, name, h, midi))
         for name, (h, midi) in dg.baselines(judge, n=200).items()
     }
     real = checks["real held-out"]

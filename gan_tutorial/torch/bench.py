@@ -127,7 +127,7 @@ def bench(
     settings: cgan.CGANSettings, data: CGANData, device: torch.device, steps: int, warmup: int
 ) -> dict[str, Any]:
     """Warm up, then time ``steps`` steps for throughput and ``steps`` more for the split."""
-    run = cgan.build_run(settings, len(data.pitches), len(data.family_names), data.x.shape[-1])
+    run = cgan.run_for(settings, data)  # the data's labels, shape and channels
     run.to(device)
     data = cgan.on_device(data, device)
     if device.type == "cuda":

@@ -1,4 +1,4 @@
-"""Issue 22's three timbre diagnostics for a set of clips, heard by chapter 24's judge.
+"""Chapter 25's three timbre diagnostics for a set of clips, heard by chapter 24's judge.
 
 * :func:`hear`: one judge pass -> :class:`Heard` (embedding, pitch probabilities, the
   labels asked for and the labels heard, instrument probabilities over the data's
@@ -9,8 +9,9 @@
 * :func:`diagnose`: instrument coverage per family, within-label diversity and the
   nearest-training-clip distance, each as a ratio to real
   (:mod:`gan_tutorial.metrics.timbre`);
-* :func:`score`: those three, pitch accuracy and FID against the same-vocoder floor, for
-  :func:`.evaluation.targets`; :func:`baselines`: real-note sets that fail each target;
+* :func:`score`: those three, pitch accuracy and FID against the same-vocoder floor;
+  :data:`TARGETS` / :func:`targets`: the course's five targets for one score dict;
+  :func:`baselines`: real-note sets that fail each target;
 * :func:`diversity_labels` fixes the labels of the extra draw; :func:`family_mix` runs a
   generator on a blend of two family embeddings.
 """
@@ -43,14 +44,17 @@ if TYPE_CHECKING:
     from .evaluation import Judge
 
 __all__ = [
+    "TARGETS",
     "Heard",
     "TimbreReference",
     "baselines",
     "diagnose",
     "diversity_labels",
     "family_mix",
+    "format_targets",
     "hear",
     "score",
+    "targets",
 ]
 
 
@@ -328,6 +332,35 @@ def score(
         "pitch_accuracy": row.get("pitch_accuracy", np.nan),
         **diag,
     }
+
+
+# name: (key in a score() dict, threshold, True where higher is better)
+TARGETS: dict[str, tuple[str, float, bool]] = {
+    "pitch accuracy": ("pitch_accuracy", 0.9, True),
+    "instrument coverage / real": ("coverage_ratio", 0.7, True),
+    "within-label diversity / real": ("diversity_ratio", 0.6, True),
+    "FID / same-vocoder floor": ("fid_ratio", 1.5, False),
+    "nearest-training distance / held-out": ("memorisation_ratio", 0.9, True),
+}
+
+
+def targets(values: dict[str, Any]) -> dict[str, tuple[float, float, bool]]:
+    """The course's targets for one :func:`score` dict: ``{name: (value, threshold, met)}``
+    (a NaN value is not met)."""
+    out = {}
+    for name, (key, thr, up) in TARGETS.items():
+        v = float(values.get(key, np.nan))
+        out[name] = (v, thr, bool(v >= thr if up else v <= thr))
+    return out
+
+
+def format_targets(checks: dict[str, tuple[float, float, bool]]) -> str:
+    """:func:`targets` as aligned lines: value, threshold, met."""
+    return "\n".join(
+        f"{k:38s} {v:7.3f}  target {'<=' if not TARGETS[k][2] else '>='} {t}  "
+        f"{'met' if ok else 'NOT met'}"
+        for k, (v, t, ok) in checks.items()
+    )
 
 
 def baselines(judge: Judge, n: int = 200, seed: int = 0) -> dict[str, tuple[Heard, np.ndarray]]:

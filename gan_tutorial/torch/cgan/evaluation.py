@@ -9,10 +9,8 @@
   write);
 * :class:`Judge` and :func:`evaluate_sample_file`: chapter 24's metrics (FID, KID, IS,
   precision/recall, ...) plus pitch accuracy against the requested pitches, next to the
-  real held-out and held-out-via-Griffin-Lim rows at equal n;
-* :data:`TARGETS` and :func:`targets`: the course's five targets for one
-  :func:`.diagnostics.score` dict (pitch accuracy, FID against the same-vocoder floor and
-  the three timbre diagnostics); :func:`.diagnostics.baselines` fails each of them.
+  real held-out and held-out-via-Griffin-Lim rows at equal n, and the course's targets
+  (:func:`.diagnostics.targets`).
 """
 
 from __future__ import annotations
@@ -44,17 +42,14 @@ __all__ = [
     "IF_VOCODER",
     "N_ITER",
     "SAME_LABELS_ROW",
-    "TARGETS",
     "VOCODER",
     "Judge",
     "evaluate_sample_file",
-    "format_targets",
     "generate",
     "make_samples",
     "representation",
     "sample_labels",
     "save_cgan_samples",
-    "targets",
 ]
 
 
@@ -367,35 +362,6 @@ class Judge:
 SAME_LABELS_ROW = "real via Griffin-Lim, same labels"
 
 
-# name: (key in a score() dict, threshold, True where higher is better)
-TARGETS: dict[str, tuple[str, float, bool]] = {
-    "pitch accuracy": ("pitch_accuracy", 0.9, True),
-    "instrument coverage / real": ("coverage_ratio", 0.7, True),
-    "within-label diversity / real": ("diversity_ratio", 0.6, True),
-    "FID / same-vocoder floor": ("fid_ratio", 1.5, False),
-    "nearest-training distance / held-out": ("memorisation_ratio", 0.9, True),
-}
-
-
-def targets(values: dict[str, Any]) -> dict[str, tuple[float, float, bool]]:
-    """The course's targets for one :func:`score` dict: ``{name: (value, threshold, met)}``
-    (a NaN value is not met)."""
-    out = {}
-    for name, (key, thr, up) in TARGETS.items():
-        v = float(values.get(key, np.nan))
-        out[name] = (v, thr, bool(v >= thr if up else v <= thr))
-    return out
-
-
-def format_targets(checks: dict[str, tuple[float, float, bool]]) -> str:
-    """:func:`targets` as aligned lines: value, threshold, met."""
-    return "\n".join(
-        f"{k:38s} {v:7.3f}  target {'<=' if not TARGETS[k][2] else '>='} {t}  "
-        f"{'met' if ok else 'NOT met'}"
-        for k, (v, t, ok) in checks.items()
-    )
-
-
 def evaluate_sample_file(
     path: str | os.PathLike, judge: Judge | None = None, notes: Any = None
 ) -> list[dict[str, Any]]:
@@ -406,7 +372,7 @@ def evaluate_sample_file(
     inverse STFT) is set against the judge's Griffin-Lim floors as they are, with no
     warning (its own floor is the real held-out row); its default judge is notebook 25's
     (the profile's log-mel at :data:`VOCODER`).
-    Prints the table and, for a judge with notes and instrument heads, the course's :func:`targets` (the
+    Prints the table and, for a judge with notes and instrument heads, the course's :func:`.diagnostics.targets` (the
     timbre diagnostics on the file's own clips and labels); returns the rows.
     """
     from ... import evaluation
@@ -441,7 +407,7 @@ def evaluate_sample_file(
     print(evaluation.format_table(rows))
     if judge.notes is not None and hasattr(judge.evaluator, "outputs"):  # a judge with heads
         heard = judge.hear(clips, midi if len(midi) else None, family)
-        from .diagnostics import score
+        from .diagnostics import format_targets, score, targets
 
         values = score(judge, rows[-1]["name"], heard, midi if len(midi) else None)
         print(format_targets(targets(values)))
