@@ -51,14 +51,11 @@ check-fluidsynth:
 # where that index is unreachable, from pip's find-links folders ($$PIP_FIND_LINKS), or with pip.
 # --no-deps: the lock is complete (tests/test_lock.py checks it).
 UV = $(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps
-# Bytecode: compiling all of site-packages (uv's --compile-bytecode) took about 60 s on 2 cores,
-# mostly for TensorFlow files nothing imports. Instead WARM imports what the course uses, in
-# three processes side by side, which writes the .pyc files of exactly those modules, and runs
-# librosa once, which compiles and caches its numba kernels (about 35 s of CPU). Both would
-# otherwise be paid by every test process that starts at the same time. Together about 50 s.
-# Python writes .pyc files (PYTHONDONTWRITEBYTECODE is emptied above), so a module that the
+# Bytecode: python -m gan_tutorial.warmup compiles only the modules the course imports, and
+# librosa's numba kernels, in three processes side by side (its docstring says why). Python
+# writes .pyc files under make (PYTHONDONTWRITEBYTECODE is emptied above), so a module the
 # warm-up missed is compiled once, by the first process that imports it.
-WARM = TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -c
+WARM = $(BIN)/python -m gan_tutorial.warmup
 FIND_LINKS = $(foreach d,$(PIP_FIND_LINKS),--find-links $(d))
 $(STAMP): $(LOCK) pyproject.toml | check-fluidsynth
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)" || { \
@@ -70,10 +67,7 @@ $(STAMP): $(LOCK) pyproject.toml | check-fluidsynth
 	  || $(BIN)/python -m pip install --quiet --no-deps -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@echo "Compiling the modules the course imports, and librosa's numba kernels (about a minute)..."
-	@$(WARM) "import tensorflow, keras" & a=$$!; \
-	  $(WARM) "import torch, scipy.signal, scipy.optimize, matplotlib.pyplot, music21, pretty_midi, \
-	    IPython, ipykernel, ipywidgets, nbval, nbformat, jupyter_client, pytest, soundfile, gan_tutorial" & b=$$!; \
-	  $(WARM) "import numpy, librosa; librosa.stft(numpy.zeros(4096, 'float32'))" & c=$$!; \
+	@$(WARM) tensorflow & a=$$!; $(WARM) torch & b=$$!; $(WARM) librosa & c=$$!; \
 	  wait $$a && wait $$b && wait $$c
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_LABEL)" >/dev/null
 	-@git config --local filter.nbstripout.clean >/dev/null 2>&1 || $(BIN)/nbstripout --install >/dev/null 2>&1
