@@ -40,7 +40,7 @@ import torch
 from .. import config
 from ..spectral import SpecConfig, SpecNormalizer
 from .cgan import training as cgan
-from .cgan.data import CGANData, prepare_data
+from .cgan.data import CGANData, on_device, prepare_data
 from .training import fit
 
 __all__ = [
@@ -129,7 +129,7 @@ def bench(
     """Warm up, then time ``steps`` steps for throughput and ``steps`` more for the split."""
     run = cgan.run_for(settings, data)  # the data's labels, shape and channels
     run.to(device)
-    data = cgan.on_device(data, device)
+    data = on_device(data, device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     cgan.train(run, data, warmup, progress=False)

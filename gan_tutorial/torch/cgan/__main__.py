@@ -46,7 +46,7 @@ from ... import config
 from ...spectral import SpecConfig
 from .data import CGANData, prepare_data, synthetic_data
 from .evaluation import save_cgan_samples
-from .training import CGANSettings, build_run, settings_for, train
+from .training import CGANSettings, run_for, settings_for, train
 
 # Lazy import: gan_tutorial.data (music21, pretty_midi) only where real data is loaded.
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             ckpt.unlink()
     d, profile_name = _load_data(args)
     settings = _settings(args, profile_name)
-    run = build_run(settings, len(d.pitches), len(d.family_names), d.x.shape[-1], args.seed)
+    run = run_for(settings, d, args.seed)
     run.to(device)
     if world > 1:
         dist.barrier()  # rank 0 may have just deleted a stale checkpoint

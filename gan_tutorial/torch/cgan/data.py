@@ -9,7 +9,8 @@ smoke runs of the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,17 @@ import torch
 from torch import Tensor
 
 from ...spectral import N_SAMPLES, SpecConfig, SpecNormalizer, spectrogram_arrays
+from .model import z_code
 
-__all__ = ["REPRESENTATIONS", "CGANData", "prepare_data", "prepare_if_data", "synthetic_data"]
+__all__ = [
+    "REPRESENTATIONS",
+    "CGANData",
+    "instrument_targets",
+    "on_device",
+    "prepare_data",
+    "prepare_if_data",
+    "synthetic_data",
+]
 
 # what the channels of CGANData.x hold: "mel" one log spectrogram (chapter 25's log-mel, or
 # a log-STFT magnitude), "if" log magnitude and instantaneous frequency (chapter 26)
@@ -39,6 +49,8 @@ class CGANData:
     normalizer: SpecNormalizer
     spec_config: SpecConfig
     representation: str = "mel"
+    instrument: Tensor | None = None  # (N,) int64 index into ``instrument_names``
+    instrument_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         want = REPRESENTATIONS.get(self.representation)
@@ -65,6 +77,26 @@ class CGANData:
     def __len__(self) -> int:
         return len(self.x)
 
+    @property
+    def n_instruments(self) -> int:
+        return len(self.instrument_names) if self.instrument is not None else 0
+
+    @functools.cached_property
+    def instrument_table(self) -> tuple[Tensor, Tensor]:
+        """``(table (n_families, K), counts (n_families,))``: ``table[f, k]`` is family
+        ``f``'s ``k``-th instrument (indices in ``instrument_names`` order; -1 pads the
+        families with fewer than ``K``), ``counts[f]`` how many it has."""
+        if self.instrument is None:
+            raise ValueError("this data has no instrument labels")
+        per = [
+            sorted(set(self.instrument[self.family == f].tolist()))
+            for f in range(len(self.family_names))
+        ]
+        table = torch.full((len(per), max(map(len, per))), -1, dtype=torch.long)
+        for f, insts in enumerate(per):
+            table[f, : len(insts)] = torch.tensor(insts, dtype=torch.long)
+        return table, torch.tensor([len(i) for i in per], dtype=torch.long)
+
     def describe(self) -> dict[str, Any]:
         """JSON-able labels, spectrogram settings and normaliser: what a checkpoint needs
         to turn its generator's output into labelled audio."""
@@ -74,8 +106,39 @@ class CGANData:
             "families": list(self.family_names),
             "spec_config": self.spec_config.as_dict(),
             "representation": self.representation,
+            "instruments": list(self.instrument_names),
             "normalizer": {"mean": n.mean.tolist(), "std": n.std.tolist(), "clip_std": n.clip_std},
         }
+
+
+def on_device(data: CGANData, device: torch.device | str) -> CGANData:
+    """``data`` with its clips and labels on ``device`` (the same object if already there):
+    batches are then gathered where the models are, with no copy of the clips per step."""
+    if data.x.device == torch.device(device):
+        return data
+    inst = None if data.instrument is None else data.instrument.to(device)
+    return replace(
+        data,
+        x=data.x.to(device),
+        pitch=data.pitch.to(device),
+        family=data.family.to(device),
+        instrument=inst,
+    )
+
+
+def instrument_targets(
+    data: CGANData, idx: Tensor, fake_idx: Tensor, z: Tensor
+) -> dict[str, Tensor]:
+    """The instrument head's targets of one step: ``real_instrument`` ``(B,)``, the real
+    clips' (``idx``), for D; ``fake_instrument`` ``(B,)``, for G, the one that each ``z``
+    asks for (:func:`.model.z_code`) among the instruments of its fake label's family
+    (the family of clip ``fake_idx``). On the data's device."""
+    assert data.instrument is not None
+    table, counts = data.instrument_table
+    fam = data.family[fake_idx.to(data.family.device)].cpu()
+    fake = table[fam, z_code(z.cpu(), counts[fam])]
+    dev = data.x.device
+    return {"real_instrument": data.instrument[idx.to(dev)], "fake_instrument": fake.to(dev)}
 
 
 def prepare_data(notes: Any, spec_config: SpecConfig) -> CGANData:
@@ -103,8 +166,10 @@ def _labelled(
     """``x`` with the labels of ``notes``: indices into the pitches and families present."""
     pitches = sorted(int(p) for p in np.unique(notes.pitch))
     families = sorted(int(f) for f in np.unique(notes.family))  # only those present
+    insts = sorted(int(i) for i in np.unique(notes.instrument))
     p_index = {p: i for i, p in enumerate(pitches)}
     f_index = {f: i for i, f in enumerate(families)}
+    i_index = {k: i for i, k in enumerate(insts)}
     return CGANData(
         x=x,
         pitch=torch.tensor([p_index[int(p)] for p in notes.pitch], dtype=torch.long),
@@ -114,6 +179,8 @@ def _labelled(
         normalizer=norm,
         spec_config=spec_config,
         representation=representation,
+        instrument=torch.tensor([i_index[int(k)] for k in notes.instrument], dtype=torch.long),
+        instrument_names=[str(notes.instrument_names[k]) for k in insts],
     )
 
 

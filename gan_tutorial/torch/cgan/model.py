@@ -30,6 +30,7 @@ __all__ = [
     "CondGenerator",
     "minibatch_std",
     "time_shift",
+    "z_code",
 ]
 
 LEAKY = 0.2
@@ -190,6 +191,8 @@ class CondDiscriminator(nn.Module):
         mbstd_group: int = 4,
         spectral: bool = True,
         channels: int = 1,
+        n_instruments: int = 0,
+        pitch_head: bool = False,
     ) -> None:
         super().__init__()
         steps, _, self.shape = _plan(size)
@@ -205,6 +208,11 @@ class CondDiscriminator(nn.Module):
         for emb in (self.embed_pitch, self.embed_family):
             if emb is not None:
                 nn.init.normal_(emb.weight, 0.0, 0.02)
+        # auxiliary classifiers on the same features (AC-GAN, Odena et al. 2017; GANSynth's
+        # D has one for pitch), trained on real clips' labels: instrument and pitch
+        self.n_instruments = n_instruments
+        self.instrument = nn.Linear(top, n_instruments) if n_instruments > 0 else None
+        self.pitch_head = nn.Linear(top, n_pitches) if pitch_head else None
         if spectral:
             apply_spectral_norm(self)
 
@@ -218,10 +226,19 @@ class CondDiscriminator(nn.Module):
         h = F.leaky_relu(self.final(x), LEAKY)
         return h.sum(dim=(2, 3))
 
-    def forward(self, x: Tensor, pitch: Tensor, family: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, pitch: Tensor, family: Tensor | None = None, heads: bool = False
+    ) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
+        """Logits ``(B, 1)``; with ``heads=True`` also the auxiliary heads' logits from the
+        same features (one pass): ``{"instrument": (B, n_instruments), "pitch": (B,
+        n_pitches)}``, those the model has."""
         h = self.features(x)
         proj = _label_vector(pitch, family, self.embed_pitch, self.embed_family)
-        return self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
+        logits = self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
+        if not heads:
+            return logits
+        aux = {"instrument": self.instrument, "pitch": self.pitch_head}
+        return logits, {k: head(h) for k, head in aux.items() if head is not None}
 
 
 def time_shift(x: Tensor, shifts: Tensor) -> Tensor:
@@ -235,3 +252,20 @@ def time_shift(x: Tensor, shifts: Tensor) -> Tensor:
     t = x.shape[-1]
     idx = (torch.arange(t, device=x.device)[None, :] - shifts.to(x.device)[:, None]).clamp(0, t - 1)
     return torch.gather(x, -1, idx[:, None, None, :].expand_as(x))
+
+
+def z_code(z: Tensor, n_codes: Tensor) -> Tensor:
+    """Which of ``n_codes[i]`` instruments noise ``z[i]`` asks for: the index of the largest
+    of its first ``n_codes[i]`` coordinates, ``(B,)`` int64.
+
+    ``z`` ``(B, latent_dim)`` standard normal, ``n_codes`` ``(B,)`` (the instruments of each
+    clip's family). Every code is equally likely, z stays plain Gaussian noise (no extra
+    input), and a fixed z asks for the same instrument at every pitch.
+    """
+    k = int(n_codes.max())
+    if k > z.shape[1]:
+        raise ValueError(f"latent_dim {z.shape[1]} is smaller than the {k} instruments of a family")
+    head = z[:, :k].masked_fill(
+        torch.arange(k, device=z.device)[None] >= n_codes[:, None], -torch.inf
+    )
+    return head.argmax(dim=1)

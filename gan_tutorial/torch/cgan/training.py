@@ -24,6 +24,7 @@ from typing import Any, ClassVar, cast
 import numpy as np
 import torch
 from torch import Tensor
+from torch.nn import functional as F
 from torch.utils.data import DistributedSampler, TensorDataset
 
 from ...config import by_profile
@@ -31,7 +32,7 @@ from ..checkpoint import START_AFRESH
 from ..losses import d_loss, g_loss
 from ..training import GANState, fit
 from ..tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
-from .data import REPRESENTATIONS, CGANData
+from .data import REPRESENTATIONS, CGANData, instrument_targets, on_device
 from .model import CondDiscriminator, CondGenerator, time_shift
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "CGANSettings",
     "batch_inputs",
     "build_run",
-    "on_device",
     "run_for",
     "settings_for",
     "step_seed",
@@ -70,6 +70,11 @@ class CGANSettings:
     ema_decay: float = 0.995  # 0 = sample from the raw generator
     mbstd_group: int = 4  # 0 = no minibatch-std layer
     mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
+    # weight of the instrument head's cross-entropy (0 = no head): D learns real clips'
+    # instruments, G makes the one that z asks for (model.z_code), so z chooses the timbre
+    instrument_weight: float = 1.0
+    # weight of an auxiliary pitch classifier's cross-entropy (GANSynth's), 0 = none
+    pitch_weight: float = 1.0
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
     time_limit_s: float = 0.0  # time guard: seconds of training per call (fit's max_seconds)
 
@@ -121,6 +126,7 @@ class CGANRun(GANState):
             "channels": channels,
             "shape": list(shape),
             "representation": representation,
+            "n_instruments": cast(CondDiscriminator, self.discriminator).n_instruments,
         }
 
     def built_for(self) -> tuple[int, tuple[int, int], str]:
@@ -138,12 +144,14 @@ def build_run(
     *,
     channels: int = 1,
     representation: str | None = None,
+    n_instruments: int = 0,
 ) -> CGANRun:
     """Fresh models (initialised from ``seed``), Adam optimisers and EMA.
 
     ``size``: ``F = T`` or ``(F, T)``; ``channels``: of the spectrograms;
     ``representation`` defaults to the one with that many channels (1: ``"mel"``, 2:
-    ``"if"``). :func:`run_for` takes all three from the data."""
+    ``"if"``); ``n_instruments > 0`` gives D an instrument head (when
+    ``settings.instrument_weight > 0``). :func:`run_for` takes all four from the data."""
     if representation is None:
         representation = next((r for r, c in REPRESENTATIONS.items() if c == channels), "")
     if REPRESENTATIONS.get(representation) != channels:
@@ -162,6 +170,8 @@ def build_run(
         settings.mbstd_group,
         settings.spectral_norm,
         channels=channels,
+        n_instruments=n_instruments if settings.instrument_weight > 0 else 0,
+        pitch_head=settings.pitch_weight > 0,
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
     ema = EMA(G, settings.ema_decay, warmup=True) if settings.ema_decay > 0 else None
@@ -181,6 +191,7 @@ def run_for(settings: CGANSettings, data: CGANData, seed: int = 0) -> CGANRun:
         seed,
         channels=data.channels,
         representation=data.representation,
+        n_instruments=data.n_instruments,
     )
 
 
@@ -218,10 +229,14 @@ def batch_inputs(
     shift_fake = torch.randint(-s, s + 1, (b,), generator=gen)
     # drawn on the CPU (the same numbers on every device), then one copy of the indices and
     # one of the noise to where the data lives (a no-op on the CPU)
+    extra = {}
+    if settings.instrument_weight > 0 and data.instrument is not None:
+        extra = instrument_targets(data, idx, fake_idx, z)
     dev = data.x.device
     ints = torch.cat([idx, fake_idx, shift_real, shift_fake]).to(dev, non_blocking=True)
     idx, fake_idx, shift_real, shift_fake = ints.split(b)
     return {
+        **extra,
         "real": data.x[idx],
         "real_pitch": data.pitch[idx],
         "real_family": data.family[idx],
@@ -251,16 +266,6 @@ def _epoch_order(n: int, world: int, rank: int, seed: int, step: int, b: int) ->
     return _epoch_sampler_order(n, world, rank, seed, step // per_epoch)
 
 
-def on_device(data: CGANData, device: torch.device | str) -> CGANData:
-    """``data`` with its clips and labels on ``device`` (the same object if already there):
-    batches are then gathered where the models are, with no copy of the clips per step."""
-    if data.x.device == torch.device(device):
-        return data
-    return replace(
-        data, x=data.x.to(device), pitch=data.pitch.to(device), family=data.family.to(device)
-    )
-
-
 def train_step(
     run: CGANRun, inputs: dict[str, Tensor], clock: Callable[[str], None] | None = None
 ) -> dict[str, Tensor]:
@@ -284,9 +289,15 @@ def train_step(
     )
     labels_p = torch.cat([x["real_pitch"], x["fake_pitch"]])
     labels_f = torch.cat([rf, ff]) if rf is not None and ff is not None else None
-    logits = run.D(both, labels_p, labels_f)
     b = len(fake)
+    targets_real, targets_fake, weights = _aux_targets(run.settings, x)
+    if weights:
+        logits, aux = run.D(both, labels_p, labels_f, heads=True)
+    else:
+        logits = run.D(both, labels_p, labels_f)
     ld = d_loss(run.settings.loss, logits[:b], logits[b:])
+    for k, w in weights.items():  # the heads learn real clips' labels only
+        ld = ld + w * F.cross_entropy(aux[k][:b], targets_real[k])
     run.opt_d.zero_grad(set_to_none=True)
     ld.backward()
     tick("forward_backward")
@@ -295,7 +306,14 @@ def train_step(
 
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
-    lg = g_loss(run.settings.loss, D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff))
+    seen = time_shift(fake, x["shift_fake"])
+    if weights:
+        logits_g, aux_g = D(seen, x["fake_pitch"], ff, heads=True)
+        lg = g_loss(run.settings.loss, logits_g)
+        for k, w in weights.items():  # G makes what was asked (the instrument: what z asks for)
+            lg = lg + w * F.cross_entropy(aux_g[k], targets_fake[k])
+    else:
+        lg = g_loss(run.settings.loss, D(seen, x["fake_pitch"], ff))
     if run.settings.mode_seeking > 0:
         lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
@@ -309,6 +327,25 @@ def train_step(
     return {"d": ld.detach(), "g": lg.detach()}
 
 
+def _aux_targets(
+    settings: CGANSettings, x: dict[str, Tensor]
+) -> tuple[dict[str, Tensor], dict[str, Tensor], dict[str, float]]:
+    """``(real targets, fake targets, weights)`` of the auxiliary heads this step trains:
+    pitch (if ``pitch_weight > 0``) and instrument (if ``instrument_weight > 0`` and the
+    data has instrument labels)."""
+    real, fake, w = {}, {}, {}
+    if settings.pitch_weight > 0:
+        real["pitch"], fake["pitch"], w["pitch"] = (
+            x["real_pitch"],
+            x["fake_pitch"],
+            settings.pitch_weight,
+        )
+    if settings.instrument_weight > 0 and "real_instrument" in x:
+        real["instrument"], fake["instrument"] = x["real_instrument"], x["fake_instrument"]
+        w["instrument"] = settings.instrument_weight
+    return real, fake, w
+
+
 def _check_fits(run: CGANRun, data: CGANData) -> None:
     """ValueError unless ``data`` is what ``run`` was built for."""
     built = run.built_for()
@@ -318,6 +355,13 @@ def _check_fits(run: CGANRun, data: CGANData) -> None:
             f"the run was built for {built[0]}-channel {built[1][0]} x {built[1][1]} "
             f"{built[2]!r} spectrograms, the data is {given[0]}-channel {given[1][0]} x "
             f"{given[1][1]} {given[2]!r}: build the run with run_for(settings, data)"
+        )
+    want = data.n_instruments if run.settings.instrument_weight > 0 else 0
+    has = cast(CondDiscriminator, run.discriminator).n_instruments
+    if has != want:
+        raise ValueError(
+            f"the discriminator has an instrument head for {has} instruments, the data and "
+            f"settings need {want}: build the run with run_for(settings, data)"
         )
 
 
