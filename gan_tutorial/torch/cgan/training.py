@@ -227,11 +227,11 @@ def batch_inputs(
     z = torch.randn(b, settings.latent_dim, generator=gen)
     shift_real = torch.randint(-s, s + 1, (b,), generator=gen)
     shift_fake = torch.randint(-s, s + 1, (b,), generator=gen)
-    # drawn on the CPU (the same numbers on every device), then one copy of the indices and
-    # one of the noise to where the data lives (a no-op on the CPU)
-    extra = {}
+    extra = {}  # the instrument head's targets (real clips', and what z asks for)
     if settings.instrument_weight > 0 and data.instrument is not None:
         extra = instrument_targets(data, idx, fake_idx, z)
+    # drawn on the CPU (the same numbers on every device), then one copy of the indices and
+    # one of the noise to where the data lives (a no-op on the CPU)
     dev = data.x.device
     ints = torch.cat([idx, fake_idx, shift_real, shift_fake]).to(dev, non_blocking=True)
     idx, fake_idx, shift_real, shift_fake = ints.split(b)
