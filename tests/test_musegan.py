@@ -8,11 +8,13 @@ torch = pytest.importorskip("torch")
 
 from gan_tutorial.torch.musegan import (  # noqa: E402
     MuseGenerator,
+    PatchConv,
     PatchConvTranspose,
     PhraseCritic,
     generate,
     make_state,
     phrase_batches,
+    straight_through,
     train,
 )
 from gan_tutorial.torch.training import GANState, load_checkpoint  # noqa: E402
@@ -141,3 +143,58 @@ def test_generate_is_seeded_and_leaves_training_mode():
     assert a.shape == (5, 4, 64, 48)
     assert st.G.training
     assert not np.array_equal(a, generate(st.G, 5, seed=4))
+
+
+def test_patch_conv_equals_conv2d():
+    torch.manual_seed(0)
+    for axis, kernel in (("time", (4, 1)), ("pitch", (1, 12))):
+        m = PatchConv(6, 5, max(kernel), axis)
+        ref = torch.nn.Conv2d(6, 5, kernel, kernel)
+        ref.weight.data = m.weight.data.reshape(ref.weight.shape).clone()
+        ref.bias.data = m.bias.data.clone()
+        x = torch.randn(3, 6, 8, 24)
+        torch.testing.assert_close(m(x), ref(x))
+
+
+def test_critic_intervals_of_a_line():
+    """One-hot lines give one 1 per step at the interval moved; rests and leaps beyond the
+    stream's reach give zeros; soft inputs give the probability of each interval."""
+    D = PhraseCritic(width=8)
+    m = D.max_interval
+    x = torch.zeros(1, 4, 64, 48)
+    pitches = [24, 24, 26, 28, 28, 40, -1, 30]  # hold, step up 2, up 2, hold, leap 12, rest
+    for t, p in enumerate(pitches):
+        if p >= 0:
+            x[0, 0, t, p] = 1
+    got = D.intervals(x)[0, 0]
+    assert got.shape == (64, 2 * m + 1)
+    for t, d in enumerate([0, 2, 2, 0, None, None, None]):
+        row = torch.zeros(2 * m + 1)
+        if d is not None:
+            row[m + d] = 1
+        torch.testing.assert_close(got[t], row)
+    soft = torch.zeros(1, 4, 64, 48)
+    soft[0, 1, 0, 10] = 1
+    soft[0, 1, 1, 11], soft[0, 1, 1, 8] = 0.25, 0.75  # up a semitone or down a whole step
+    assert D.intervals(soft)[0, 1, 0, m + 1] == 0.25
+    assert D.intervals(soft)[0, 1, 0, m - 2] == 0.75
+
+
+def test_straight_through_is_argmax_decoding_with_the_softmax_gradient():
+    from gan_tutorial.symbolic import decode
+
+    torch.manual_seed(0)
+    logits = (4 * torch.randn(3, 4, 64, 49)).requires_grad_()  # peaked: no near-ties
+    p = torch.softmax(logits, dim=-1)[..., :-1]  # 48 pitches; the rest is what is left
+    hard = straight_through(p)
+    assert hard.detach().sum() < 3 * 4 * 64  # some steps rest
+    np.testing.assert_array_equal(hard.detach().numpy(), decode(p.detach().numpy(), "argmax"))
+    assert int(hard.detach().sum(dim=-1).max()) <= 1  # one pitch or a rest per voice and step
+    w = torch.randn_like(p)
+    (g_hard,) = torch.autograd.grad((hard * w).sum(), p, retain_graph=True)
+    torch.testing.assert_close(g_hard, w)  # the gradient reaches the probabilities unchanged
+    sig = MuseGenerator(**SMALL, head="sigmoid")
+    q = sig(torch.randn(2, sig.latent_dim))
+    np.testing.assert_array_equal(
+        straight_through(q, head="sigmoid").detach().numpy(), decode(q.detach().numpy())
+    )

@@ -23,6 +23,7 @@ class SymbolicConfig:
     steps: int  # generator steps
     batch_size: int
     n_critic: int  # critic steps per generator step
+    gp_samples: int | None  # phrases per critic batch that the gradient penalty uses (None: all)
     sample_every: int
     checkpoint_every: int
     max_train_seconds: float  # time guard: seconds of training per call (torch.training.fit)
@@ -33,9 +34,9 @@ class SymbolicConfig:
 
 
 _CONFIGS = {
-    "quick": SymbolicConfig("quick", 24, 10, 16, 2, 5, 5, 30.0, 64),
-    "laptop": SymbolicConfig("laptop", None, 2000, 32, 2, 400, 400, 480.0, 128),
-    "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, 1000, 1000, 3600.0, 512),
+    "quick": SymbolicConfig("quick", 24, 10, 16, 2, 8, 5, 5, 30.0, 64),
+    "laptop": SymbolicConfig("laptop", None, 1200, 32, 2, 8, 300, 300, 480.0, 128),
+    "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, None, 1000, 1000, 3600.0, 512),
 }
 
 
