@@ -233,3 +233,31 @@ def test_make_lint_runs_ruff_and_the_type_checker():
     out = _make_dry_run("lint")
     for tool in (".venv/bin/ruff check", ".venv/bin/ruff format --check", ".venv/bin/mypy"):
         assert tool in out, f"make lint does not run {tool}"
+
+
+def _exercise_kinds_in_notebooks() -> dict[str, str]:
+    """``{"22c.4": "code", ...}`` from every notebook's "### Exercise N.k (kind...)" heading."""
+    kinds = {"write code": "code", "predict": "predict", "explore": "explore"}
+    found = {}
+    for nb in NOTEBOOKS:
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            text = "".join(cell["source"])
+            for ex, kind in re.findall(r"^### Exercise (\d+[a-z]?\.\d+) \(([a-z ]+)", text, re.M):
+                found[ex] = next(v for k, v in kinds.items() if kind.startswith(k))
+    return found
+
+
+def test_instructors_exercise_table_lists_every_notebook_exercise_with_its_kind():
+    """The guide's exercise table once listed three 22c exercises the notebook no longer had."""
+    guide = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    table = guide.split("| exercise | kind |", 1)[1].split("\n\n", 1)[0]
+    listed = {}
+    for row in table.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        for ex in re.findall(r"\b\d+[a-z]?\.\d+\b", cells[0]):
+            listed.setdefault(ex, cells[1])
+    notebooks = _exercise_kinds_in_notebooks()
+    assert len(notebooks) >= 30
+    assert set(listed) == set(notebooks), set(listed) ^ set(notebooks)
+    wrong = {ex: (listed[ex], kind) for ex, kind in notebooks.items() if listed[ex] != kind}
+    assert not wrong, f"guide kind vs notebook kind: {wrong}"
