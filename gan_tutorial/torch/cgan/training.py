@@ -290,11 +290,8 @@ def train_step(
     labels_p = torch.cat([x["real_pitch"], x["fake_pitch"]])
     labels_f = torch.cat([rf, ff]) if rf is not None and ff is not None else None
     b = len(fake)
-    targets_real, targets_fake, weights = _aux_targets(run.settings, x)
-    if weights:
-        logits, aux = run.D(both, labels_p, labels_f, heads=True)
-    else:
-        logits = run.D(both, labels_p, labels_f)
+    targets_real, targets_fake, weights = _aux_targets(run.settings, x)  # D has these heads
+    logits, aux = run.D(both, labels_p, labels_f, heads=True)
     ld = d_loss(run.settings.loss, logits[:b], logits[b:])
     for k, w in weights.items():  # the heads learn real clips' labels only
         ld = ld + w * F.cross_entropy(aux[k][:b], targets_real[k])
@@ -306,14 +303,10 @@ def train_step(
 
     D = run.discriminator  # unwrapped: G's step must not all-reduce D's gradients
     set_requires_grad(D, False)
-    seen = time_shift(fake, x["shift_fake"])
-    if weights:
-        logits_g, aux_g = D(seen, x["fake_pitch"], ff, heads=True)
-        lg = g_loss(run.settings.loss, logits_g)
-        for k, w in weights.items():  # G makes what was asked (the instrument: what z asks for)
-            lg = lg + w * F.cross_entropy(aux_g[k], targets_fake[k])
-    else:
-        lg = g_loss(run.settings.loss, D(seen, x["fake_pitch"], ff))
+    logits_g, aux_g = D(time_shift(fake, x["shift_fake"]), x["fake_pitch"], ff, heads=True)
+    lg = g_loss(run.settings.loss, logits_g)
+    for k, w in weights.items():  # G makes what was asked (the instrument: what z asks for)
+        lg = lg + w * F.cross_entropy(aux_g[k], targets_fake[k])
     if run.settings.mode_seeking > 0:
         lg = lg + run.settings.mode_seeking * mode_seeking_term(fake, x["z"])
     run.opt_g.zero_grad(set_to_none=True)
