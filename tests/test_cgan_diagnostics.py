@@ -222,11 +222,19 @@ def test_each_baseline_fails_the_target_it_is_built_to_fail():
     and diversity, the copied training notes fail memorisation, shuffled labels fail pitch
     accuracy, plain Griffin-Lim sits further from the reference than the floor."""
     from gan_tutorial import config, data
+    from gan_tutorial.evaluation import embed
     from gan_tutorial.spectral import SpecConfig
 
     notes = data.nsynth_lite(config.profile("quick"), progress=False)
     notes = notes.subset(notes.family < 3)
     judge = ce.Judge.build(notes, SpecConfig.for_size(64), n_iter=4)
+    # its reference rows: the raw training notes, and the held-out ones in their shuffled order
+    ev, sr = judge.evaluator, int(notes.sr)
+    for got, audio in ((judge.real, notes.audio[notes.split == "train"]),
+                       (judge.held_out, notes.audio[judge.reference().held_index])):  # fmt: skip
+        want = embed(ev, audio, sr)
+        np.testing.assert_allclose(got.features, want.features, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(got.probs, want.probs, rtol=1e-4, atol=1e-6)
     checks = {
         name: dg.targets(dg.score(judge, name, h, midi))
         for name, (h, midi) in dg.baselines(judge, n=200).items()

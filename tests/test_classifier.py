@@ -183,3 +183,31 @@ def test_tiny_training_is_deterministic(quick, tmp_path):
     ev = AudioEvaluator.load(tmp_path / "a")
     assert ev.features(small.audio[:4]).shape == (4, EMBED_DIM)
     assert ev.instrument_probs(small.audio[:4]).shape == (4, len(a["instrument_programs"]))
+
+
+def test_cached_outputs_are_the_outputs_read_back_per_judge_and_audio(
+    quick, evaluator, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("GAN_TUTORIAL_DATA", str(tmp_path))
+    audio = quick.audio[:6]
+    plain = evaluator.outputs(audio)
+    first = evaluator.outputs(audio, cache=True)
+    assert len(list(tmp_path.glob("judged-*"))) == 1
+    for k, v in plain.items():
+        np.testing.assert_allclose(first[k], v, rtol=1e-5, atol=1e-5)
+
+    def recompute(*args):
+        raise AssertionError("the network ran again")
+
+    with monkeypatch.context() as m:
+        m.setattr(evaluator, "_prepare", recompute)
+        again = evaluator.outputs(audio, cache=True)  # read back
+    for k, v in first.items():
+        np.testing.assert_array_equal(again[k], v)
+    evaluator.outputs(quick.audio[1:7], cache=True)  # other audio: another entry
+    other = AudioEvaluator.load()
+    with torch.no_grad():
+        next(other.model.parameters()).add_(1e-3)
+    assert other.fingerprint() != evaluator.fingerprint()
+    assert not np.allclose(other.outputs(audio, cache=True)["embedding"], first["embedding"])
+    assert len(list(tmp_path.glob("judged-*"))) == 3  # other weights: another entry

@@ -280,3 +280,21 @@ def test_processes_that_need_the_same_dataset_build_it_once(tmp_path):
         p.join(30)
     assert [p.exitcode for p in procs] == [0, 0]
     assert log.read_text().count("built") == 1
+
+
+def test_data_readme_states_each_profiles_grid():
+    """data/README.md says how many programs, pitches and velocities `quick` and `laptop`
+    render; a change of a profile's grid must change that sentence too."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+    said = re.search(
+        r"`quick` renders (\d+) programs x (\d+) pitches x (\d+) velocities, and "
+        r"`laptop` renders (\d+) x (\d+) x (\d+)",
+        text.replace("\n", " "),
+    )
+    assert said, "data/README.md no longer states the profiles' grids"
+    for k, name in enumerate(("quick", "laptop")):
+        p = config.profile(name)
+        grid = (len(p.nsynth_programs), len(p.nsynth_pitches), len(p.nsynth_velocities))
+        assert tuple(int(g) for g in said.groups()[3 * k : 3 * k + 3]) == grid, name

@@ -109,13 +109,20 @@ def _instrument_families(notes: Any) -> np.ndarray:
 
 
 def hear(
-    evaluator: Any, audio: np.ndarray, sr: int, notes: Any, pitch: Any = None, family: Any = None
+    evaluator: Any,
+    audio: np.ndarray,
+    sr: int,
+    notes: Any,
+    pitch: Any = None,
+    family: Any = None,
+    cache: bool = False,
 ) -> Heard:
     """Run the judge once over ``(N, S)`` audio. ``notes`` (an ``NSynthLite``) names the
     families and instruments; ``pitch`` (MIDI) and ``family`` (indices) ``(N,)`` are the
-    labels asked for, the heard ones where not given."""
+    labels asked for, the heard ones where not given. ``cache``: the judge's outputs kept
+    on disk (``AudioEvaluator.outputs``), for a dataset's notes."""
     y = np.asarray(audio, dtype=np.float32)
-    out = evaluator.outputs(y, sr)
+    out = evaluator.outputs(y, sr, cache=True) if cache else evaluator.outputs(y, sr)
     names = [str(f) for f in notes.family_names]
     ev_fams = [str(f) for f in evaluator.family_names]
     fam_cols = [ev_fams.index(f) for f in names]  # the data's families, in its order
@@ -140,6 +147,12 @@ def hear(
     )
 
 
+def _cached(notes: Any) -> bool:
+    """Whether ``notes`` come from the course's data cache (a manifest with checksums):
+    what is computed from them once may be kept on disk."""
+    return bool((getattr(notes, "manifest", None) or {}).get("sha256"))
+
+
 def vocoded_notes(notes: Any, spec_config: SpecConfig, n_iter: int, match: str) -> np.ndarray:
     """``(N, S)``: every note of ``notes`` through the vocoder (log spectrogram, then
     ``griffin_lim(n_iter, match)``). For a dataset from the course's data cache (its
@@ -152,7 +165,7 @@ def vocoded_notes(notes: Any, spec_config: SpecConfig, n_iter: int, match: str) 
         audio = griffin_lim(spec, spec_config, n_iter=n_iter, match=match)
         return {"audio": audio.astype(np.float32)}, dict(params)
 
-    cached = bool((getattr(notes, "manifest", None) or {}).get("sha256"))
+    cached = _cached(notes)
     sha = _sha256(notes.audio) if cached else None  # of these notes (a subset has its own)
     params = {
         "name": "vocoded_notes",
@@ -189,13 +202,15 @@ class TimbreReference:
     ) -> TimbreReference:
         """``audio``: ``notes.audio`` already through that vocoder ``(N, S)``, if at hand;
         else :func:`vocoded_notes` (cached on disk for a cached dataset)."""
+        given = audio is not None
         if audio is None:
             audio = vocoded_notes(notes, spec_config, n_iter, match)
         elif len(audio) != len(notes):
             raise ValueError(f"audio has {len(audio)} clips, notes {len(notes)}: one per note.")
+        cache = not given and _cached(notes)  # heard once per judge and vocoding, like the audio
         return cls(
             notes,
-            hear(evaluator, audio, int(notes.sr), notes, notes.pitch, notes.family),
+            hear(evaluator, audio, int(notes.sr), notes, notes.pitch, notes.family, cache),
             n_iter,
             match,
         )

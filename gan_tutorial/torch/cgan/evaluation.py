@@ -27,7 +27,7 @@ from torch import nn
 
 from ... import spectral
 from ...samples import load_samples, save_samples
-from ...spectral import SpecConfig, SpecNormalizer, griffin_lim, log_spectrogram
+from ...spectral import SpecConfig, SpecNormalizer, griffin_lim
 from ..classifier import AudioEvaluator
 from ..training import latent_dim
 
@@ -215,7 +215,6 @@ class Judge:
     spec_config: SpecConfig | None = None
     n_iter: int = N_ITER
     match: str = VOCODER
-    _floors: dict[tuple, Embedded] = field(default_factory=dict, repr=False)  # same_labels
     timbre: TimbreReference | None = field(default=None, repr=False)
 
     @classmethod
@@ -233,18 +232,16 @@ class Judge:
         the held-out ones are the ``held_out_gl`` floor. Both held-out sets are in one
         seeded shuffled order, so the first n (:meth:`row`, :meth:`compare`) cover every
         family and pitch."""
-        from ...evaluation import embed
-        from .diagnostics import TimbreReference
+        from .diagnostics import TimbreReference, _cached, hear
 
         ev = evaluator or AudioEvaluator.load()
-        train = notes.audio[notes.split == "train"]
         ref = TimbreReference.build(notes, spec_config, ev, n_iter, match)
-        held = notes.audio[ref.held_index]  # shuffled: the first n are a fair sample
         sr = int(notes.sr)
+        raw = hear(ev, notes.audio, sr, notes, notes.pitch, notes.family, _cached(notes))
         return cls(
             ev,
-            embed(ev, train, sr),
-            embed(ev, held, sr),
+            raw.take(notes.split == "train").emb,
+            raw.take(ref.held_index).emb,  # shuffled: the first n are a fair sample
             ref.held.emb,
             int(ev.pitch_low),
             sr,
@@ -304,22 +301,23 @@ class Judge:
         return np.array(idx, dtype=np.int64)
 
     def same_labels(self, midi: Any, family: Any, seed: int = 0) -> Embedded:
-        """Real notes through Griffin-Lim at the requested labels (:meth:`same_label_clips`),
-        embedded.
+        """Real notes through this judge's vocoder at the requested labels
+        (:meth:`same_label_clips`), embedded. The notes come from :attr:`timbre` where the
+        judge has it (every note through the vocoder once, heard), else from
+        :func:`.diagnostics.vocoded_notes` (cached on disk for a cached dataset).
 
         Precision and recall depend on *which* labels a set of clips has, so this is the
         floor to set a generated set against: a generator that rendered real notes
-        exactly at these labels would score it. Kept per set of labels and seed.
+        exactly at these labels would score it.
         """
+        from .diagnostics import vocoded_notes
+
         if self.spec_config is None:
             raise ValueError("this Judge has no spec_config: build it with Judge.build(notes, cfg)")
-        key = (tuple(int(m) for m in np.asarray(midi)), tuple(str(f) for f in family), seed)
-        if key not in self._floors:  # computed once per set of labels
-            idx, cfg = self.same_label_clips(midi, family, seed), self.spec_config
-            spec = log_spectrogram(self.notes.audio[idx], cfg)
-            audio = griffin_lim(spec, cfg, n_iter=self.n_iter, seed=seed, match=self.match)
-            self._floors[key] = self.embed(audio)
-        return self._floors[key]
+        idx = self.same_label_clips(midi, family, seed)
+        if self.timbre is not None:
+            return self.timbre.heard.take(idx).emb
+        return self.embed(vocoded_notes(self.notes, self.spec_config, self.n_iter, self.match)[idx])
 
     def row(
         self, name: str, emb: Embedded, midi: np.ndarray | None = None, n: int | None = None
