@@ -86,7 +86,7 @@ _PROFILE_SETTINGS = {
     "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
     # the guard ends training early on a slower or busy machine, so that notebook 25 still
     # ends in about the time its header gives
-    "laptop": CGANSettings(steps=8000, time_limit_s=480),
+    "laptop": CGANSettings(steps=8000, time_limit_s=450),
     "gpu": CGANSettings(
         steps=30000, batch_size=64, base_g=48, base_d=48, latent_dim=128, ema_decay=0.999
     ),
