@@ -40,6 +40,11 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+# Part of every judged-<key>/ cache key (AudioEvaluator.outputs): raise it when outputs()
+# computes differently, so that no cache made by the old code is read back.
+JUDGED_VERSION = 1
+
+
 class AudioEvaluator:
     """The trained judge (:class:`JudgeNet`) as an audio metric network.
 
@@ -146,6 +151,7 @@ class AudioEvaluator:
             y32 = np.asarray(audio, dtype=np.float32)
             params = {
                 "name": "judged",
+                "version": JUDGED_VERSION,
                 "evaluator": self.fingerprint(),
                 "audio_sha256": _sha256(y32),
                 "sr": int(sr),
