@@ -10,13 +10,19 @@ is an error instead of a second execution (:func:`missing`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
+
+try:
+    import fcntl
+except ImportError:  # Windows: make's parallel streams, the only concurrent writers, are POSIX
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["cache_path", "missing", "store"]
 
@@ -26,6 +32,18 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 def cache_path(root: Path, profile: str) -> Path:
     """The jupyter-cache folder of one profile's site (``build/book/<profile>/jupyter_cache``)."""
     return Path(root) / "build" / "book" / profile / "jupyter_cache"
+
+
+@contextlib.contextmanager
+def _exclusive(cache: Path) -> Iterator[None]:
+    """One writer at a time: make test's nbval streams store notebooks concurrently, and two
+    processes that open a new cache at once both try to create its tables (sqlite's "table
+    settings already exists"), or meet sqlite's "database is locked"."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.parent / f"{cache.name}.lock", "w") as f:
+        if fcntl is not None:
+            fcntl.flock(f, fcntl.LOCK_EX)  # released when f is closed
+        yield
 
 
 def store(
@@ -56,14 +74,8 @@ def store(
     if widget_state and widget_state.get("state"):
         nb.metadata["widgets"] = {WIDGET_STATE: widget_state}
     bundle = CacheBundleIn(nb, uri, data={"execution_seconds": round(seconds, 1)})
-    for attempt in range(20):  # two nbval processes may write at once (make test's streams)
-        try:
-            get_cache(str(cache)).cache_notebook_bundle(bundle, check_validity=True, overwrite=True)
-            return
-        except Exception as exc:  # sqlite's "database is locked", raised through SQLAlchemy
-            if "locked" not in str(exc) or attempt == 19:
-                raise
-            time.sleep(0.5)
+    with _exclusive(Path(cache)):
+        get_cache(str(cache)).cache_notebook_bundle(bundle, check_validity=True, overwrite=True)
 
 
 def missing(paths: list[Path], cache: Path) -> list[Path]:
