@@ -180,6 +180,31 @@ def test_critic_intervals_of_a_line():
     assert D.intervals(soft)[0, 1, 0, m - 2] == 0.75
 
 
+def test_critic_pair_intervals_are_the_same_chord_in_every_key():
+    """A C major triad (soprano E, alto C, tenor G, bass C) and the same triad a fifth up give
+    the same voice-pair intervals; a rest gives a row of zeros; the six pairs come in the
+    order S-A, S-T, S-B, A-T, A-B, T-B."""
+
+    def chroma(pcs):
+        c = torch.zeros(1, 4, 1, 12)
+        for v, pc in enumerate(pcs):
+            if pc is not None:
+                c[0, v, 0, pc % 12] = 1
+        return c
+
+    got = PhraseCritic.pair_intervals(chroma([4, 0, 7, 0]))[0, :, 0]
+    assert got.shape == (6, 12)
+    # j above i, modulo the octave: S-A E->C 8, S-T E->G 3, S-B 8, A-T C->G 7, A-B 0, T-B G->C 5
+    assert got.argmax(1).tolist() == [8, 3, 8, 7, 0, 5]
+    torch.testing.assert_close(got.sum(1), torch.ones(6))
+    torch.testing.assert_close(
+        PhraseCritic.pair_intervals(chroma([11, 7, 2, 7])), got[None, :, None]
+    )
+    rest = PhraseCritic.pair_intervals(chroma([None, 0, 7, 0]))[0, :, 0]
+    assert rest[:3].abs().sum() == 0
+    assert rest[3:].sum() == 3
+
+
 def test_straight_through_is_argmax_decoding_with_the_softmax_gradient():
     from gan_tutorial.symbolic import decode
 

@@ -212,11 +212,13 @@ class PatchConv(nn.Module):
 class PhraseCritic(nn.Module):
     """Phrase ``(B, tracks, bars*16, pitches)`` -> score ``(B, 1)`` (WGAN critic, no norms).
 
-    Three streams, each strided from sixteenths to beats: a **pitch** stream (each octave
+    Four streams, each strided from sixteenths to beats: a **pitch** stream (each octave
     of all voices, then all octaves) and a **chroma** stream (the 12 pitch classes of all
-    voices: which chord and key), as in MuseGAN's critic, and an **interval** stream: each
+    voices: which chord and key), as in MuseGAN's critic; an **interval** stream: each
     voice's melodic motion from one step to the next (:meth:`intervals`), which the pitch
-    stream, seeing one step and one octave at a time, hardly can. Beats then go to bars;
+    stream, seeing one step and one octave at a time, hardly can; and a **harmony** stream:
+    the pitch-class interval between every two voices (:meth:`pair_intervals`), the same
+    for a chord in any key. Beats then go to bars;
     the last layers see all four bars at once. A fourth input, the phrase's bar-to-bar
     similarities, lets the critic see at once whether a phrase repeats one bar (a
     generator's easy way out). Every layer is a patch convolution (:class:`PatchConv`).
@@ -250,8 +252,14 @@ class PhraseCritic(nn.Module):
             PatchConv(w, 2 * w, 4, "time"),  # sixteenths -> beats
             act,
         )
+        self.harmony = nn.Sequential(
+            PatchConv(tracks * (tracks - 1) // 2, w, 12, "pitch"),  # every voice pair's interval
+            act,
+            PatchConv(w, 2 * w, 4, "time"),  # sixteenths -> beats
+            act,
+        )
         self.phrase = nn.Sequential(
-            PatchConv(6 * w, 4 * w, 4, "time"),  # beats -> bars
+            PatchConv(8 * w, 4 * w, 4, "time"),  # beats -> bars
             act,
             PatchConv(4 * w, 8 * w, bars, "time"),  # all bars: the whole phrase
             act,
@@ -273,6 +281,17 @@ class PhraseCritic(nn.Module):
         d = torch.stack([(now * nxt[..., m + i : m + i + p]).sum(-1) for i in range(-m, m + 1)], -1)
         return nn.functional.pad(d, (0, 0, 0, 1))
 
+    @staticmethod
+    def pair_intervals(chroma: Tensor) -> Tensor:
+        """``(B, pairs, steps, 12)`` from pitch classes ``(B, tracks, steps, 12)``: for every
+        two voices i < j (soprano-alto, soprano-tenor, ..., tenor-bass) and every step, the
+        probability that j sounds d = 0..11 semitones above i, modulo the octave,
+        ``sum_k c_i[k] * c_j[(k + d) % 12]``. A chord gives the same pattern in every key."""
+        t = chroma.shape[1]
+        i, j = torch.triu_indices(t, t, 1)
+        shifted = torch.stack([torch.roll(chroma, -d, dims=-1) for d in range(12)], dim=-2)
+        return torch.einsum("bpsk,bpsdk->bpsd", chroma[:, i], shifted[:, j])
+
     def bar_similarity(self, x: Tensor) -> Tensor:
         """``(B, bars*(bars-1)/2)`` cosine similarities between every two bars' pitch-class x
         step patterns (all voices together): high when a phrase repeats a bar."""
@@ -288,6 +307,7 @@ class PhraseCritic(nn.Module):
         b, t, s, p = x.shape
         chroma = x.reshape(b, t, s, p // 12, 12).sum(dim=3)
         streams = [self.pitch(x), self.chroma(chroma), self.motion(self.intervals(x))]
+        streams.append(self.harmony(self.pair_intervals(chroma)))
         h = self.phrase(torch.cat(streams, dim=1))
         return self.out(torch.cat([h, self.repeats(self.bar_similarity(x))], dim=1))
 
