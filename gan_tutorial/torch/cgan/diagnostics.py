@@ -53,6 +53,7 @@ __all__ = [
     "family_mix",
     "format_targets",
     "hear",
+    "in_data_cache",
     "score",
     "targets",
 ]
@@ -122,6 +123,7 @@ def hear(
     labels asked for, the heard ones where not given. ``cache``: the judge's outputs kept
     on disk (``AudioEvaluator.outputs``), for a dataset's notes."""
     y = np.asarray(audio, dtype=np.float32)
+    # cache=False calls outputs(y, sr) as any evaluator takes it (the tests' stand-ins too)
     out = evaluator.outputs(y, sr, cache=True) if cache else evaluator.outputs(y, sr)
     names = [str(f) for f in notes.family_names]
     ev_fams = [str(f) for f in evaluator.family_names]
@@ -147,7 +149,7 @@ def hear(
     )
 
 
-def _cached(notes: Any) -> bool:
+def in_data_cache(notes: Any) -> bool:
     """Whether ``notes`` come from the course's data cache (a manifest with checksums):
     what is computed from them once may be kept on disk."""
     return bool((getattr(notes, "manifest", None) or {}).get("sha256"))
@@ -165,7 +167,7 @@ def vocoded_notes(notes: Any, spec_config: SpecConfig, n_iter: int, match: str) 
         audio = griffin_lim(spec, spec_config, n_iter=n_iter, match=match)
         return {"audio": audio.astype(np.float32)}, dict(params)
 
-    cached = _cached(notes)
+    cached = in_data_cache(notes)
     sha = _sha256(notes.audio) if cached else None  # of these notes (a subset has its own)
     params = {
         "name": "vocoded_notes",
@@ -202,12 +204,11 @@ class TimbreReference:
     ) -> TimbreReference:
         """``audio``: ``notes.audio`` already through that vocoder ``(N, S)``, if at hand;
         else :func:`vocoded_notes` (cached on disk for a cached dataset)."""
-        given = audio is not None
+        cache = audio is None and in_data_cache(notes)  # heard once per judge and vocoding
         if audio is None:
             audio = vocoded_notes(notes, spec_config, n_iter, match)
         elif len(audio) != len(notes):
             raise ValueError(f"audio has {len(audio)} clips, notes {len(notes)}: one per note.")
-        cache = not given and _cached(notes)  # heard once per judge and vocoding, like the audio
         return cls(
             notes,
             hear(evaluator, audio, int(notes.sr), notes, notes.pitch, notes.family, cache),

@@ -232,12 +232,12 @@ class Judge:
         the held-out ones are the ``held_out_gl`` floor. Both held-out sets are in one
         seeded shuffled order, so the first n (:meth:`row`, :meth:`compare`) cover every
         family and pitch."""
-        from .diagnostics import TimbreReference, _cached, hear
+        from .diagnostics import TimbreReference, hear, in_data_cache
 
         ev = evaluator or AudioEvaluator.load()
         ref = TimbreReference.build(notes, spec_config, ev, n_iter, match)
         sr = int(notes.sr)
-        raw = hear(ev, notes.audio, sr, notes, notes.pitch, notes.family, _cached(notes))
+        raw = hear(ev, notes.audio, sr, notes, notes.pitch, notes.family, in_data_cache(notes))
         return cls(
             ev,
             raw.take(notes.split == "train").emb,
