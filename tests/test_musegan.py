@@ -89,8 +89,8 @@ def test_phrase_batches_stack_n_critic_batches():
         next(phrase_batches(rolls(4), 5, g))
 
 
-def _state(seed=0):
-    return make_state(seed, lr=1e-3, g_kwargs=SMALL, d_kwargs={"width": 8})
+def _state(seed=0, ema_decay=0.0):
+    return make_state(seed, lr=1e-3, ema_decay=ema_decay, g_kwargs=SMALL, d_kwargs={"width": 8})
 
 
 def _params(state: GANState):
@@ -108,20 +108,39 @@ def test_training_moves_the_weights_and_records_losses(tmp_path):
     assert not still, f"weights that did not train: {still}"
 
 
+def test_ema_averages_the_generator_once_per_step():
+    st = _state(ema_decay=0.9)
+    start = [p.detach().clone() for p in st.sampler.parameters()]
+    train(st, rolls(), 3, batch_size=4, n_critic=2, progress=False)
+    assert st.ema is not None
+    assert st.ema.num_updates == 3
+    avg, now = list(st.sampler.parameters()), list(st.G.parameters())
+    assert st.sampler is st.ema.module
+    assert not st.sampler.training
+    assert any(not torch.equal(a, b) for a, b in zip(avg, start, strict=True))  # it moved
+    assert any(not torch.equal(a, b) for a, b in zip(avg, now, strict=True))  # but lags G
+
+
 def test_resume_is_exact(tmp_path):
     data = rolls()
-    full = _state()
+    full = _state(ema_decay=0.9)
     train(full, data, 6, batch_size=4, n_critic=2, progress=False)
 
     ckpt = tmp_path / "musegan.pt"
-    half = _state()
+    half = _state(ema_decay=0.9)
     train(half, data, 3, batch_size=4, n_critic=2, checkpoint_path=ckpt, progress=False)
-    resumed = _state(seed=99)  # a different seed: everything must come from the checkpoint
+    resumed = _state(seed=99, ema_decay=0.9)  # another seed: all must come from the checkpoint
     load_checkpoint(ckpt, resumed)
     train(resumed, data, 6, batch_size=4, n_critic=2, checkpoint_path=ckpt, progress=False)
     assert resumed.step == 6
     for a, b in zip(_params(full), _params(resumed), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for a, b in zip(
+        full.sampler.state_dict().values(), resumed.sampler.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(
+            a, b, rtol=0, atol=0
+        )  # the average too, BatchNorm's buffers included
     for name in ("d", "g"):
         assert full.history.losses[name] == resumed.history.losses[name]
 

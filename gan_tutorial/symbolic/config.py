@@ -28,15 +28,16 @@ class SymbolicConfig:
     checkpoint_every: int
     max_train_seconds: float  # time guard: seconds of training per call (torch.training.fit)
     n_generate: int  # phrases written as MIDI for evaluation
+    ema_decay: float  # the generator's average that the notebook samples (musegan.make_state)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 _CONFIGS = {
-    "quick": SymbolicConfig("quick", 24, 10, 16, 2, 8, 5, 5, 30.0, 64),
-    "laptop": SymbolicConfig("laptop", None, 1200, 32, 2, 8, 300, 300, 480.0, 128),
-    "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, None, 1000, 1000, 3600.0, 512),
+    "quick": SymbolicConfig("quick", 24, 10, 16, 2, 8, 5, 5, 30.0, 64, 0.995),
+    "laptop": SymbolicConfig("laptop", None, 1200, 32, 2, 8, 300, 300, 480.0, 128, 0.995),
+    "gpu": SymbolicConfig("gpu", None, 20000, 64, 5, None, 1000, 1000, 3600.0, 512, 0.999),
 }
 
 

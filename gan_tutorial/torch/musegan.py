@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from .losses import gradient_penalty
 from .training import GANState, fit, latent_dim, new_state
+from .tricks import EMA
 
 __all__ = [
     "MuseGenerator",
@@ -62,13 +63,8 @@ class PatchConvTranspose(nn.Module):
             raise ValueError(f"axis must be 'time' or 'pitch', got {axis!r}")
         if c_in % groups or c_out % groups:
             raise ValueError(f"channels {c_in}->{c_out} are not divisible by groups={groups}")
-        self.c_in, self.c_out, self.factor, self.axis, self.groups = (
-            c_in,
-            c_out,
-            factor,
-            axis,
-            groups,
-        )
+        self.c_in, self.c_out, self.groups = c_in, c_out, groups
+        self.factor, self.axis = factor, axis
         ref = nn.ConvTranspose2d(  # same initialisation as the layer it stands for
             c_in, c_out, (factor, 1) if axis == "time" else (1, factor), groups=groups
         )
@@ -317,17 +313,23 @@ def make_state(
     *,
     lr: float = 1e-3,
     betas: tuple[float, float] = (0.5, 0.9),
+    ema_decay: float = 0.0,
     g_kwargs: dict | None = None,
     d_kwargs: dict | None = None,
     **extra: Any,
 ) -> GANState:
-    """Seeded generator and critic with Adam (MuseGAN's ``lr=1e-3, betas=(0.5, 0.9)``)."""
+    """Seeded generator and critic with Adam (MuseGAN's ``lr=1e-3, betas=(0.5, 0.9)``).
+    ``ema_decay > 0`` keeps an average of the generator (``state.ema``, with warm-up;
+    sample from ``state.sampler``), which :func:`wgan_gp_step` updates."""
     torch.manual_seed(seed)
     G = MuseGenerator(**(g_kwargs or {}))
     D = PhraseCritic(**(d_kwargs or {}))
-    return new_state(
+    state = new_state(
         G, D, lr, lr, betas, seed, g_kwargs=g_kwargs or {}, d_kwargs=d_kwargs or {}, **extra
     )
+    if ema_decay > 0:
+        state.ema = EMA(G, ema_decay, warmup=True)
+    return state
 
 
 def phrase_batches(
@@ -374,8 +376,9 @@ def wgan_gp_step(
     gp_samples: int | None = None,
 ) -> dict[str, float]:
     """``n_critic`` critic steps (one per ``batch_size`` slice of ``batch``) with the
-    per-sample gradient penalty, then one generator step; the critic scores the notes the
-    generator would write (:func:`straight_through`). The penalty is the mean over the
+    per-sample gradient penalty, then one generator step (and the EMA's update, if the
+    state keeps one); the critic scores the notes the generator would write
+    (:func:`straight_through`). The penalty is the mean over the
     first ``gp_samples`` pairs of each batch (None: all of them; pairs are in random order,
     so fewer is an unbiased, noisier estimate of the same mean at a fraction of its cost).
     Returns the last critic loss ``d`` (Wasserstein estimate + penalty), ``gp``, ``w``
@@ -399,6 +402,8 @@ def wgan_gp_step(
     lg = -D(straight_through(G(state.noise(len(reals[0]))), head)).mean()
     lg.backward()
     state.opt_g.step()
+    if state.ema is not None:
+        state.ema.update(state.generator)
     return {"d": ld.item(), "g": lg.item(), "gp": gp.item(), "w": w.item()}
 
 
@@ -421,16 +426,8 @@ def train(
     says which happened, and the checkpoint is saved either way)."""
     data = phrase_batches(rolls, batch_size, state.data_gen, n_critic)
     step = partial(wgan_gp_step, n_critic=n_critic, gp_weight=gp_weight, gp_samples=gp_samples)
-    return fit(
-        state,
-        data,
-        steps,
-        step_fn=step,
-        max_seconds=max_seconds,
-        checkpoint_path=checkpoint_path,
-        desc="MuseGAN",
-        **fit_kwargs,
-    )
+    fit_kwargs.update(max_seconds=max_seconds, checkpoint_path=checkpoint_path)
+    return fit(state, data, steps, step_fn=step, desc="MuseGAN", **fit_kwargs)
 
 
 @torch.no_grad()
