@@ -9,7 +9,7 @@ from gan_tutorial import phase, spectral
 from gan_tutorial.metrics import mfcc_frechet, mfcc_stats
 from gan_tutorial.spectral import SpecConfig
 
-CFG = SpecConfig(n_fft=512, hop=256, kind="stft", stft_bins=256)  # 256 x 64 (notebook 26 picks hop 128)
+CFG = SpecConfig(n_fft=512, hop=256, kind="stft", stft_bins=256)  # 256 x 64
 T = np.arange(CFG.n_samples) / CFG.sr
 
 
