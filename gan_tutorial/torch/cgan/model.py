@@ -4,7 +4,7 @@ discriminator with spectral norm, minibatch standard deviation and random time s
 
 Layout is NCHW: spectrograms ``(B, C, F, T)`` in [-1, 1]: one channel (chapter 25's
 log-mel, ``F = T``) or two (chapter 26's log magnitude and instantaneous frequency of a
-linear STFT, e.g. 256 bins x 64 frames); ``size`` is ``F = T`` or an ``(F, T)`` tuple.
+linear STFT, e.g. 512 bins x 64 frames); ``size`` is ``F = T`` or an ``(F, T)`` tuple.
 Labels are integer indices: ``pitch`` in ``0..n_pitches-1`` (position in the training
 pitches), ``family`` in ``0..n_families-1`` (``n_families=0`` conditions on pitch only).
 Neither network uses BatchNorm, so a step on a batch split over processes
