@@ -61,6 +61,7 @@ __all__ = [
     "key_name",
     "last_bar_cadence",
     "mean_leap",
+    "mean_measures",
     "mean_pairwise_distance",
     "melodic_intervals",
     "nearest_distance",
@@ -266,6 +267,15 @@ def evaluate(rolls: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.array([fn(r) for r in rolls]) for k, (_, fn) in MEASURES.items()}  # type: ignore[operator]
 
 
+def mean_measures(per_phrase: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """``{key: mean over phrases}`` of :func:`evaluate`'s output, NaN phrases left out
+    (NaN where a measure is undefined for every phrase)."""
+    return {
+        k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
+        for k, v in per_phrase.items()
+    }
+
+
 def compare(
     sets: Mapping[str, np.ndarray], reference: str = "real", bins: int = 20
 ) -> dict[str, dict[str, float]]:
@@ -281,9 +291,7 @@ def compare(
     ref = per[reference]
     out: dict[str, dict[str, float]] = {}
     for name, m in per.items():
-        row = {
-            k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in m.items()
-        }
+        row = mean_measures(m)
         row["distinct"] = distinct_share(sets[name])
         row["pairwise"] = mean_pairwise_distance(sets[name])
         for k, v in m.items():
