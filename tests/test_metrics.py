@@ -399,6 +399,22 @@ def test_pitch_accuracy_and_entropy() -> None:
         M.pitch_accuracy(probs, np.full(8, 60))
 
 
+def test_pitch_accuracy_by_group_counts_each_group_alone() -> None:
+    asked = np.array([60, 61, 62, 63, 64, 65])
+    heard = np.array([60, 61, 50, 63, 52, 53])  # group 0: 2 of 2 right; group 2: 1 of 4
+    group = np.array([0, 0, 2, 2, 2, 2])
+    acc = M.pitch_accuracy_by_group(asked, heard, group, n_groups=3)
+    np.testing.assert_allclose(acc[[0, 2]], [1.0, 0.25])
+    assert np.isnan(acc[1])  # no clips: not a perfect (or a zero) score
+    # the clip-weighted mean of the groups is the overall accuracy
+    counts = np.bincount(group, minlength=3)
+    assert np.nansum(acc * counts) / counts.sum() == pytest.approx(np.mean(asked == heard))
+    with pytest.raises(ValueError, match="one entry per clip"):
+        M.pitch_accuracy_by_group(asked, heard[:5], group, 3)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        M.pitch_accuracy_by_group(asked, heard, group, 2)
+
+
 # --------------------------------------------------------------------------- ratings
 
 

@@ -12,7 +12,7 @@ The families, in the order chapter 24 introduces them:
   (number of statistically different bins).
 * **Pitch metrics** (chapter 22 and GANSynth): :func:`dominant_frequency`,
   :func:`pitch_match_share`, :func:`distinct_pitches`, :func:`pitch_accuracy`,
-  :func:`pitch_entropy`.
+  :func:`pitch_accuracy_by_group`, :func:`pitch_entropy`.
 * **Timbre diagnostics** (chapters 24 and 25): :func:`instrument_coverage` and
   :func:`coverage_ratio`, :func:`within_label_diversity` and :func:`diversity_ratio`,
   :func:`memorisation` (nearest-training-clip distances against held-out real clips).
@@ -55,6 +55,7 @@ from .pitch import (
     format_pitch_table,
     hz_to_midi,
     pitch_accuracy,
+    pitch_accuracy_by_group,
     pitch_entropy,
     pitch_match_share,
     pitch_summary,
@@ -103,6 +104,7 @@ __all__ = [
     "ndb",
     "nearest_distances",
     "pitch_accuracy",
+    "pitch_accuracy_by_group",
     "pitch_entropy",
     "pitch_match_share",
     "pitch_summary",

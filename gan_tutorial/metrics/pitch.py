@@ -1,5 +1,5 @@
 """Pitch metrics (chapter 22 and GANSynth): from classifier probabilities
-(:func:`pitch_accuracy`, :func:`pitch_entropy`) or straight from audio
+(:func:`pitch_accuracy`, :func:`pitch_accuracy_by_group`, :func:`pitch_entropy`) or straight from audio
 (:func:`dominant_frequency`, :func:`pitch_match_share`, :func:`distinct_pitches`,
 :func:`pitch_summary`, :func:`format_pitch_table`)."""
 
@@ -21,6 +21,7 @@ __all__ = [
     "format_pitch_table",
     "hz_to_midi",
     "pitch_accuracy",
+    "pitch_accuracy_by_group",
     "pitch_entropy",
     "pitch_match_share",
     "pitch_summary",
@@ -43,6 +44,22 @@ def pitch_accuracy(probs: Any, true_pitch_idx: Any) -> float:
             "probs), not MIDI numbers; subtract the lowest pitch first."
         )
     return float(np.mean(np.argmax(p, axis=1) == t))
+
+
+def pitch_accuracy_by_group(asked: Any, heard: Any, group: Any, n_groups: int) -> np.ndarray:
+    """Share of clips whose heard pitch equals the asked one, per group: ``asked``,
+    ``heard`` (MIDI) and ``group`` (ints in ``[0, n_groups)``) are ``(N,)``; returns
+    ``(n_groups,)``, NaN for a group without clips. Where a vocoder or a generator loses
+    pitch, e.g. per instrument family."""
+    a, h, g = (np.asarray(v).ravel() for v in (asked, heard, group))
+    if not len(a) == len(h) == len(g):
+        raise ValueError(f"asked, heard and group need one entry per clip: {len(a)}, {len(h)}, {len(g)}")
+    if len(g) and (g.min() < 0 or g.max() >= n_groups):
+        raise ValueError(f"group indices must lie in [0, {n_groups - 1}]")
+    hits = np.bincount(g, weights=(a == h).astype(float), minlength=n_groups)
+    counts = np.bincount(g, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, hits / counts, np.nan)
 
 
 def pitch_entropy(probs: Any) -> float:
