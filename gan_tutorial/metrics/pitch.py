@@ -53,7 +53,9 @@ def pitch_accuracy_by_group(asked: Any, heard: Any, group: Any, n_groups: int) -
     pitch, e.g. per instrument family."""
     a, h, g = (np.asarray(v).ravel() for v in (asked, heard, group))
     if not len(a) == len(h) == len(g):
-        raise ValueError(f"asked, heard and group need one entry per clip: {len(a)}, {len(h)}, {len(g)}")
+        raise ValueError(
+            f"asked, heard and group need one entry per clip: {len(a)}, {len(h)}, {len(g)}"
+        )
     if len(g) and (g.min() < 0 or g.max() >= n_groups):
         raise ValueError(f"group indices must lie in [0, {n_groups - 1}]")
     hits = np.bincount(g, weights=(a == h).astype(float), minlength=n_groups)
