@@ -413,6 +413,8 @@ def test_pitch_accuracy_by_group_counts_each_group_alone() -> None:
         M.pitch_accuracy_by_group(asked, heard[:5], group, 3)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         M.pitch_accuracy_by_group(asked, heard, group, 2)
+    with pytest.raises(ValueError, match="integer group indices"):
+        M.pitch_accuracy_by_group(asked, heard, group.astype(float), 3)
 
 
 # --------------------------------------------------------------------------- ratings

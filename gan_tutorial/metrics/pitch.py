@@ -1,7 +1,8 @@
 """Pitch metrics (chapter 22 and GANSynth): from classifier probabilities
-(:func:`pitch_accuracy`, :func:`pitch_accuracy_by_group`, :func:`pitch_entropy`) or straight from audio
-(:func:`dominant_frequency`, :func:`pitch_match_share`, :func:`distinct_pitches`,
-:func:`pitch_summary`, :func:`format_pitch_table`)."""
+(:func:`pitch_accuracy`, :func:`pitch_entropy`), from heard pitches
+(:func:`pitch_accuracy_by_group`) or straight from audio (:func:`dominant_frequency`,
+:func:`pitch_match_share`, :func:`distinct_pitches`, :func:`pitch_summary`,
+:func:`format_pitch_table`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def pitch_accuracy_by_group(asked: Any, heard: Any, group: Any, n_groups: int) -
         raise ValueError(
             f"asked, heard and group need one entry per clip: {len(a)}, {len(h)}, {len(g)}"
         )
+    if len(g) and not np.issubdtype(g.dtype, np.integer):
+        raise ValueError(f"group must hold integer group indices, not {g.dtype}")
     if len(g) and (g.min() < 0 or g.max() >= n_groups):
         raise ValueError(f"group indices must lie in [0, {n_groups - 1}]")
     hits = np.bincount(g, weights=(a == h).astype(float), minlength=n_groups)

@@ -86,7 +86,7 @@ _PROFILE_SETTINGS = {
     "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
     # the guard ends training early on a slower or busy machine, so that notebook 25 still
     # ends in about the time its header gives; batch 16 trains all 11,000 steps in about
-    # 370-410 s on a quiet 2-core machine (batch 32 reached about 5,900 in 450 s), and the
+    # 370-425 s on a quiet 2-core machine (batch 32 reached about 5,900 in 450 s), and the
     # steps after 8,000 brought FID under 1.5x its floor on three seeds (docs/cgan_tuning.md)
     "laptop": CGANSettings(steps=11000, batch_size=16, time_limit_s=450),
     "gpu": CGANSettings(
