@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gan_tutorial import phase, spectral
-from gan_tutorial.metrics import mfcc_frechet, mfcc_stats
+from gan_tutorial.metrics import mfcc_frechet, mfcc_frechet_to, mfcc_stats
 from gan_tutorial.spectral import SpecConfig
 
 CFG = SpecConfig(n_fft=512, hop=256, kind="stft", stft_bins=256)  # 256 x 64
@@ -214,3 +214,13 @@ def test_mfcc_frechet(nsynth_quick):
     assert mfcc_frechet(0.25 * b, a) == pytest.approx(quieter, rel=1e-6)
     with pytest.raises(ValueError, match=r"\(N, n_samples\)"):
         mfcc_frechet(a[0], b)
+
+
+def test_mfcc_frechet_to_a_reference_described_once(nsynth_quick):
+    order = np.random.default_rng(1).permutation(len(nsynth_quick.audio))
+    a, b = nsynth_quick.audio[order[:80]], nsynth_quick.audio[order[80:160]]
+    ref = mfcc_stats(a)
+    assert mfcc_frechet_to(ref, b) == pytest.approx(mfcc_frechet(a, b), rel=1e-9)
+    assert mfcc_frechet_to(ref, 0.25 * b) > 3 * mfcc_frechet_to(ref, b)  # level is seen
+    with pytest.raises(ValueError, match=r"\(N, n_samples\)"):
+        mfcc_frechet_to(ref, b[0])

@@ -16,8 +16,9 @@ The families, in the order chapter 24 introduces them:
 * **Timbre diagnostics** (chapters 24 and 25): :func:`instrument_coverage` and
   :func:`coverage_ratio`, :func:`within_label_diversity` and :func:`diversity_ratio`,
   :func:`memorisation` (nearest-training-clip distances against held-out real clips).
-* **MFCC statistics** (chapter 26): :func:`mfcc_stats` and :func:`mfcc_frechet`, a timbre
-  distance with no network, the one vocoders and representations are compared with.
+* **MFCC statistics** (chapter 26): :func:`mfcc_stats`, :func:`mfcc_frechet` and
+  :func:`mfcc_frechet_to`, a timbre distance with no network, the one vocoders and
+  representations are compared with.
 * **Listening tests**: :func:`load_ratings`, :func:`summarise_ratings` and
   :func:`rater_agreement` read the CSV files written by ``widgets.ListeningTest``.
 
@@ -48,7 +49,7 @@ from .histograms import (
     shared_histograms,
 )
 from .listening import rater_agreement, summarise_ratings
-from .mfcc import mfcc_frechet, mfcc_stats
+from .mfcc import mfcc_frechet, mfcc_frechet_to, mfcc_stats
 from .pitch import (
     distinct_pitches,
     dominant_frequency,
@@ -100,6 +101,7 @@ __all__ = [
     "load_ratings",
     "memorisation",
     "mfcc_frechet",
+    "mfcc_frechet_to",
     "mfcc_stats",
     "ndb",
     "nearest_distances",
