@@ -46,6 +46,7 @@ def mode_seeking_halves(x, z, eps=1e-5):
 # Exercise 25.2 (predict) and 25.3 (explore) ------------------------------------------------
 LABEL_SWAP = "b"
 EMA_HORIZON = 200
+VELOCITY_HEAD_OFF = "b"
 EXPLORE_25_3 = """Sample answer: 1 / (1 - 0.995) = 200 steps. With 0.999 (1000 steps) a
 3000-step run still averages in the weights of the first third, when pitch was not yet
 learned, and pitch accuracy of the EMA samples lags; with 0.99 (100 steps) the samples are
@@ -63,6 +64,7 @@ SOLUTIONS = {
     "check_label_swap": LABEL_SWAP,
     "check_ema_horizon": EMA_HORIZON,
     "check_mode_seeking": mode_seeking,
+    "check_velocity_head": VELOCITY_HEAD_OFF,
 }
 ALSO_CORRECT = {"check_mode_seeking": [mode_seeking_msgan]}
 NOTES = {  # accepted variant -> words its note must contain
@@ -79,4 +81,5 @@ WRONG = {
         (mode_seeking_ratio, "its inverse"),
         (mode_seeking_halves, "neighbours"),
     ],
+    "check_velocity_head": [("a", "three velocities"), ("c", "nothing rewards a wide spread")],
 }

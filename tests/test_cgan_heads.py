@@ -1,5 +1,6 @@
 """Chapter 25's auxiliary heads: z chooses the instrument within a family (model.z_code),
-D's instrument and pitch heads learn real clips' labels, and G is asked for what z names."""
+D's instrument, pitch and velocity heads learn real clips' labels, and G is asked for
+what z names (model.z_velocity: the velocity)."""
 
 from dataclasses import replace
 
@@ -87,3 +88,53 @@ def test_a_run_without_the_instrument_head_refuses_data_with_instruments():
     with pytest.raises(ValueError, match="run_for"):
         cgan_train.train(run, d, progress=False)
     assert cgan_train.run_for(s, d).config()["n_instruments"] == 5
+
+
+def with_velocities(d: cgan_data.CGANData) -> cgan_data.CGANData:
+    """``with_instruments``, and clip i played at velocity index i % 3 (MIDI 50, 80, 110)."""
+    d = with_instruments(d)
+    return replace(d, velocity=torch.arange(len(d)) % 3, velocities=[50, 80, 110])
+
+
+def test_z_velocity_reads_the_last_coordinates_uniformly():
+    z = torch.randn(30000, 8, generator=torch.Generator().manual_seed(1))
+    v = cgan.z_velocity(z, 3)
+    assert np.allclose(np.bincount(v.numpy(), minlength=3) / len(z), 1 / 3, atol=0.02)
+    z2 = z.clone()
+    z2[:, :5] = torch.randn(30000, 5)  # the instrument's coordinates do not move it
+    assert torch.equal(cgan.z_velocity(z2, 3), v)
+    z2[:, -3:] = z2[:, -3:].flip(1)  # its own coordinates do
+    assert torch.equal(cgan.z_velocity(z2, 3), 2 - v)
+    with pytest.raises(ValueError, match="latent_dim"):
+        cgan.z_velocity(torch.randn(2, 2), 3)
+
+
+def test_velocity_head_learns_real_velocities_and_asks_g_for_zs():
+    d = with_velocities(cgan_data.synthetic_data(16, 32))
+    s = cgan_train.settings_for("quick", batch_size=8, steps=2, velocity_weight=1.0)
+    x = cgan_train.batch_inputs(d, s, seed=0, step=3)
+    assert torch.equal(x["fake_velocity"], cgan.z_velocity(x["z"], 3))
+    real = [int(np.flatnonzero((d.x == r).flatten(1).all(1).numpy())[0]) for r in x["real"]]
+    assert x["real_velocity"].tolist() == d.velocity[real].tolist()
+    run = cgan_train.run_for(s, d, seed=0)
+    assert run.discriminator.n_velocities == 3
+    assert run.config()["n_velocities"] == 3
+    _, aux = run.discriminator(d.x[:4], d.pitch[:4], d.family[:4], heads=True)
+    assert tuple(aux["velocity"].shape) == (4, 3)
+    with_head = cgan_train.train_step(run, x)
+    s0 = replace(s, velocity_weight=0.0)
+    without = cgan_train.train_step(
+        cgan_train.run_for(s0, d, seed=0), cgan_train.batch_inputs(d, s0, seed=0, step=3)
+    )
+    assert with_head["d"] > without["d"]
+    assert with_head["g"] > without["g"]
+    assert "real_velocity" not in cgan_train.batch_inputs(d, s0, seed=0, step=3)
+
+
+def test_a_run_without_the_velocity_head_refuses_to_train_with_one():
+    d = with_velocities(cgan_data.synthetic_data(16, 32))
+    s = cgan_train.settings_for("quick", steps=1, velocity_weight=1.0)
+    run = cgan_train.run_for(replace(s, velocity_weight=0.0), d)
+    run.settings = s
+    with pytest.raises(ValueError, match="velocity head"):
+        cgan_train.train(run, d, progress=False)

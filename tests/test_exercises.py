@@ -118,6 +118,7 @@ VALUE_ANSWERS = {  # predict / explore exercises: the answer is a number or a le
     "check_real_phrases_per_step",
     "check_held_note_sampling",
     "check_label_swap",
+    "check_velocity_head",
     "check_ema_horizon",
     "check_tone_if",
     "check_close_partials_nfft",

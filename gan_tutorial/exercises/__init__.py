@@ -11,7 +11,7 @@ generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smooth
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
 (the alto's latent, n_critic, sampling a held note, the share in a given key, a step-wise
 walk), :mod:`.ex25` (projection discriminator logits, label swap, EMA time constant,
-mode-seeking term), :mod:`.ex26` (the instantaneous frequency of a phase array, a pure
+mode-seeking term, a velocity head), :mod:`.ex26` (the instantaneous frequency of a phase array, a pure
 tone's IF, the FFT size that separates two close partials). PyTorch and Keras are imported
 only inside the checkers that need them.
 """
@@ -60,6 +60,7 @@ from gan_tutorial.exercises.ex25 import (
     check_label_swap,
     check_mode_seeking,
     check_projection_logits,
+    check_velocity_head,
 )
 from gan_tutorial.exercises.ex26 import (
     check_close_partials_nfft,
@@ -104,6 +105,7 @@ __all__ = [
     "check_step_walks",
     "check_tone_if",
     "check_upsampling_layers",
+    "check_velocity_head",
     "exercise",
     "is_unattempted",
 ]

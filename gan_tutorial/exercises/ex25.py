@@ -1,5 +1,6 @@
 """Checkers for notebook 25 (conditional audio GAN): the projection discriminator's logit,
-what a label swap changes, the EMA's time constant, the mode-seeking term.
+what a label swap changes, the EMA's time constant, the mode-seeking term, the loudness z
+chooses without a velocity head.
 
 Ground truth comes from :class:`gan_tutorial.torch.cgan.model.CondDiscriminator`'s formula,
 written here in numpy; PyTorch tensors are accepted and converted.
@@ -18,6 +19,7 @@ __all__ = [
     "check_label_swap",
     "check_mode_seeking",
     "check_projection_logits",
+    "check_velocity_head",
 ]
 
 
@@ -160,3 +162,24 @@ def check_mode_seeking(fn: Any, c: Check) -> None:
         )
     if msgan:
         c.note(NOTE_MSGAN)
+
+
+def check_velocity_head(answer: Any, quiet: bool = False) -> Result:
+    """Exercise 25.5: what training without the velocity head does to the loudness spread
+    that z makes at one label, against the real notes' spread."""
+    return check_choice(
+        "25.5",
+        "the loudness spread without the velocity head",
+        answer,
+        "b",
+        {
+            "a": "most of a real label's loudness spread is its three velocities (about "
+            "14 dB from velocity 50 to 110 in this data), not its instruments: choosing the "
+            "instrument does not choose the level.",
+            "c": "nothing rewards a wide spread without the head: the adversarial loss is "
+            "met by one plausible level per label (the mode-seeking term is what pushes "
+            "clips apart).",
+        },
+        hint="Ask what, without the head, would make z choose a loudness at all.",
+        quiet=quiet,
+    )

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ...spectral import N_SAMPLES, SpecConfig, SpecNormalizer, spectrogram_arrays
-from .model import z_code
+from .model import z_code, z_velocity
 
 __all__ = [
     "REPRESENTATIONS",
@@ -28,6 +28,7 @@ __all__ = [
     "prepare_data",
     "prepare_if_data",
     "synthetic_data",
+    "velocity_targets",
 ]
 
 # what the channels of CGANData.x hold: "mel" one log spectrogram (chapter 25's log-mel, or
@@ -51,6 +52,8 @@ class CGANData:
     representation: str = "mel"
     instrument: Tensor | None = None  # (N,) int64 index into ``instrument_names``
     instrument_names: list[str] = field(default_factory=list)
+    velocity: Tensor | None = None  # (N,) int64 index into ``velocities``
+    velocities: list[int] = field(default_factory=list)  # MIDI velocity of each index
 
     def __post_init__(self) -> None:
         want = REPRESENTATIONS.get(self.representation)
@@ -81,6 +84,10 @@ class CGANData:
     def n_instruments(self) -> int:
         return len(self.instrument_names) if self.instrument is not None else 0
 
+    @property
+    def n_velocities(self) -> int:
+        return len(self.velocities) if self.velocity is not None else 0
+
     @functools.cached_property
     def instrument_table(self) -> tuple[Tensor, Tensor]:
         """``(table (n_families, K), counts (n_families,))``: ``table[f, k]`` is family
@@ -107,6 +114,7 @@ class CGANData:
             "spec_config": self.spec_config.as_dict(),
             "representation": self.representation,
             "instruments": list(self.instrument_names),
+            "velocities": list(self.velocities),
             "normalizer": {"mean": n.mean.tolist(), "std": n.std.tolist(), "clip_std": n.clip_std},
         }
 
@@ -117,12 +125,14 @@ def on_device(data: CGANData, device: torch.device | str) -> CGANData:
     if data.x.device == torch.device(device):
         return data
     inst = None if data.instrument is None else data.instrument.to(device)
+    vel = None if data.velocity is None else data.velocity.to(device)
     return replace(
         data,
         x=data.x.to(device),
         pitch=data.pitch.to(device),
         family=data.family.to(device),
         instrument=inst,
+        velocity=vel,
     )
 
 
@@ -139,6 +149,17 @@ def instrument_targets(
     fake = table[fam, z_code(z.cpu(), counts[fam])]
     dev = data.x.device
     return {"real_instrument": data.instrument[idx.to(dev)], "fake_instrument": fake.to(dev)}
+
+
+def velocity_targets(data: CGANData, idx: Tensor, z: Tensor) -> dict[str, Tensor]:
+    """The velocity head's targets of one step: ``real_velocity`` ``(B,)``, the real
+    clips' (``idx``), for D; ``fake_velocity`` ``(B,)``, for G, the one that each ``z``
+    asks for (:func:`.model.z_velocity`). Every label of the data holds every velocity
+    equally often, so z draws them uniformly. On the data's device."""
+    assert data.velocity is not None
+    dev = data.x.device
+    fake = z_velocity(z.cpu(), data.n_velocities)
+    return {"real_velocity": data.velocity[idx.to(dev)], "fake_velocity": fake.to(dev)}
 
 
 def prepare_data(notes: Any, spec_config: SpecConfig) -> CGANData:
@@ -167,6 +188,7 @@ def _labelled(
     pitches = sorted(int(p) for p in np.unique(notes.pitch))
     families = sorted(int(f) for f in np.unique(notes.family))  # only those present
     insts = sorted(int(i) for i in np.unique(notes.instrument))
+    vels = sorted(int(v) for v in np.unique(notes.velocity))
     p_index = {p: i for i, p in enumerate(pitches)}
     f_index = {f: i for i, f in enumerate(families)}
     i_index = {k: i for i, k in enumerate(insts)}
@@ -181,6 +203,8 @@ def _labelled(
         representation=representation,
         instrument=torch.tensor([i_index[int(k)] for k in notes.instrument], dtype=torch.long),
         instrument_names=[str(notes.instrument_names[k]) for k in insts],
+        velocity=torch.tensor([vels.index(int(v)) for v in notes.velocity], dtype=torch.long),
+        velocities=vels,
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "minibatch_std",
     "time_shift",
     "z_code",
+    "z_velocity",
 ]
 
 LEAKY = 0.2
@@ -193,6 +194,7 @@ class CondDiscriminator(nn.Module):
         channels: int = 1,
         n_instruments: int = 0,
         pitch_head: bool = False,
+        n_velocities: int = 0,
     ) -> None:
         super().__init__()
         steps, _, self.shape = _plan(size)
@@ -209,10 +211,11 @@ class CondDiscriminator(nn.Module):
             if emb is not None:
                 nn.init.normal_(emb.weight, 0.0, 0.02)
         # auxiliary classifiers on the same features (AC-GAN, Odena et al. 2017; GANSynth's
-        # D has one for pitch), trained on real clips' labels: instrument and pitch
-        self.n_instruments = n_instruments
+        # D has one for pitch), trained on real clips' labels: instrument, pitch, velocity
+        self.n_instruments, self.n_velocities = n_instruments, n_velocities
         self.instrument = nn.Linear(top, n_instruments) if n_instruments > 0 else None
         self.pitch_head = nn.Linear(top, n_pitches) if pitch_head else None
+        self.velocity = nn.Linear(top, n_velocities) if n_velocities > 0 else None
         if spectral:
             apply_spectral_norm(self)
 
@@ -231,13 +234,13 @@ class CondDiscriminator(nn.Module):
     ) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
         """Logits ``(B, 1)``; with ``heads=True`` also the auxiliary heads' logits from the
         same features (one pass): ``{"instrument": (B, n_instruments), "pitch": (B,
-        n_pitches)}``, those the model has."""
+        n_pitches), "velocity": (B, n_velocities)}``, those the model has."""
         h = self.features(x)
         proj = _label_vector(pitch, family, self.embed_pitch, self.embed_family)
         logits = self.linear(h) + (proj * h).sum(dim=1, keepdim=True)
         if not heads:
             return logits
-        aux = {"instrument": self.instrument, "pitch": self.pitch_head}
+        aux = {"instrument": self.instrument, "pitch": self.pitch_head, "velocity": self.velocity}
         return logits, {k: head(h) for k, head in aux.items() if head is not None}
 
 
@@ -269,3 +272,13 @@ def z_code(z: Tensor, n_codes: Tensor) -> Tensor:
         torch.arange(k, device=z.device)[None] >= n_codes[:, None], -torch.inf
     )
     return head.argmax(dim=1)
+
+
+def z_velocity(z: Tensor, n: int) -> Tensor:
+    """Which of ``n`` velocities noise ``z`` ``(B, latent_dim)`` asks for: the index of the
+    largest of its *last* ``n`` coordinates, ``(B,)`` int64. Every velocity is equally
+    likely, and the coordinates differ from :func:`z_code`'s first ones as long as
+    ``latent_dim`` holds both."""
+    if n > z.shape[1]:
+        raise ValueError(f"latent_dim {z.shape[1]} is smaller than the {n} velocities")
+    return z[:, z.shape[1] - n :].argmax(dim=1)

@@ -32,7 +32,7 @@ from ..checkpoint import START_AFRESH
 from ..losses import d_loss, g_loss
 from ..training import GANState, fit
 from ..tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
-from .data import REPRESENTATIONS, CGANData, instrument_targets, on_device
+from .data import REPRESENTATIONS, CGANData, instrument_targets, on_device, velocity_targets
 from .model import CondDiscriminator, CondGenerator, time_shift
 
 __all__ = [
@@ -75,6 +75,10 @@ class CGANSettings:
     instrument_weight: float = 1.0
     # weight of an auxiliary pitch classifier's cross-entropy (GANSynth's), 0 = none
     pitch_weight: float = 1.0
+    # weight of a velocity head's cross-entropy (0 = none): as the instrument head, so that
+    # z chooses how hard the note is played (model.z_velocity); weight 1 cost pitch accuracy
+    # over three seeds, 0.3 did not (docs/cgan_tuning.md)
+    velocity_weight: float = 0.3
     max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
     time_limit_s: float = 0.0  # time guard: seconds of training per call (fit's max_seconds)
 
@@ -129,6 +133,7 @@ class CGANRun(GANState):
             "shape": list(shape),
             "representation": representation,
             "n_instruments": cast(CondDiscriminator, self.discriminator).n_instruments,
+            "n_velocities": cast(CondDiscriminator, self.discriminator).n_velocities,
         }
 
     def built_for(self) -> tuple[int, tuple[int, int], str]:
@@ -147,13 +152,15 @@ def build_run(
     channels: int = 1,
     representation: str | None = None,
     n_instruments: int = 0,
+    n_velocities: int = 0,
 ) -> CGANRun:
     """Fresh models (initialised from ``seed``), Adam optimisers and EMA.
 
     ``size``: ``F = T`` or ``(F, T)``; ``channels``: of the spectrograms;
     ``representation`` defaults to the one with that many channels (1: ``"mel"``, 2:
     ``"if"``); ``n_instruments > 0`` gives D an instrument head (when
-    ``settings.instrument_weight > 0``). :func:`run_for` takes all four from the data."""
+    ``settings.instrument_weight > 0``), ``n_velocities > 0`` a velocity head (when
+    ``settings.velocity_weight > 0``). :func:`run_for` takes them from the data."""
     if representation is None:
         representation = next((r for r, c in REPRESENTATIONS.items() if c == channels), "")
     if REPRESENTATIONS.get(representation) != channels:
@@ -174,6 +181,7 @@ def build_run(
         channels=channels,
         n_instruments=n_instruments if settings.instrument_weight > 0 else 0,
         pitch_head=settings.pitch_weight > 0,
+        n_velocities=n_velocities if settings.velocity_weight > 0 else 0,
     )
     opt_g, opt_d = make_optimizers(G, D, settings.lr_g, settings.lr_d, settings.betas)
     ema = EMA(G, settings.ema_decay, warmup=True) if settings.ema_decay > 0 else None
@@ -194,6 +202,7 @@ def run_for(settings: CGANSettings, data: CGANData, seed: int = 0) -> CGANRun:
         channels=data.channels,
         representation=data.representation,
         n_instruments=data.n_instruments,
+        n_velocities=data.n_velocities,
     )
 
 
@@ -229,9 +238,11 @@ def batch_inputs(
     z = torch.randn(b, settings.latent_dim, generator=gen)
     shift_real = torch.randint(-s, s + 1, (b,), generator=gen)
     shift_fake = torch.randint(-s, s + 1, (b,), generator=gen)
-    extra = {}  # the instrument head's targets (real clips', and what z asks for)
+    extra = {}  # the heads' targets (real clips', and what z asks for)
     if settings.instrument_weight > 0 and data.instrument is not None:
-        extra = instrument_targets(data, idx, fake_idx, z)
+        extra |= instrument_targets(data, idx, fake_idx, z)
+    if settings.velocity_weight > 0 and data.velocity is not None:
+        extra |= velocity_targets(data, idx, z)
     # drawn on the CPU (the same numbers on every device), then one copy of the indices and
     # one of the noise to where the data lives (a no-op on the CPU)
     dev = data.x.device
@@ -326,8 +337,8 @@ def _aux_targets(
     settings: CGANSettings, x: dict[str, Tensor]
 ) -> tuple[dict[str, Tensor], dict[str, Tensor], dict[str, float]]:
     """``(real targets, fake targets, weights)`` of the auxiliary heads this step trains:
-    pitch (if ``pitch_weight > 0``) and instrument (if ``instrument_weight > 0`` and the
-    data has instrument labels)."""
+    pitch (if ``pitch_weight > 0``), instrument and velocity (if their weight is above 0
+    and the data has their labels)."""
     real, fake, w = {}, {}, {}
     if settings.pitch_weight > 0:
         real["pitch"], fake["pitch"], w["pitch"] = (
@@ -338,6 +349,9 @@ def _aux_targets(
     if settings.instrument_weight > 0 and "real_instrument" in x:
         real["instrument"], fake["instrument"] = x["real_instrument"], x["fake_instrument"]
         w["instrument"] = settings.instrument_weight
+    if settings.velocity_weight > 0 and "real_velocity" in x:
+        real["velocity"], fake["velocity"] = x["real_velocity"], x["fake_velocity"]
+        w["velocity"] = settings.velocity_weight
     return real, fake, w
 
 
@@ -351,13 +365,17 @@ def _check_fits(run: CGANRun, data: CGANData) -> None:
             f"{built[2]!r} spectrograms, the data is {given[0]}-channel {given[1][0]} x "
             f"{given[1][1]} {given[2]!r}: build the run with run_for(settings, data)"
         )
-    want = data.n_instruments if run.settings.instrument_weight > 0 else 0
-    has = cast(CondDiscriminator, run.discriminator).n_instruments
-    if has != want:
-        raise ValueError(
-            f"the discriminator has an instrument head for {has} instruments, the data and "
-            f"settings need {want}: build the run with run_for(settings, data)"
-        )
+    D = cast(CondDiscriminator, run.discriminator)
+    for head, weight, has, want in (
+        ("instrument", run.settings.instrument_weight, D.n_instruments, data.n_instruments),
+        ("velocity", run.settings.velocity_weight, D.n_velocities, data.n_velocities),
+    ):
+        if has != (want if weight > 0 else 0):
+            raise ValueError(
+                f"the discriminator has a{'n' if head[0] == 'i' else ''} {head} head for "
+                f"{has} {head}s, the data and settings need {want if weight > 0 else 0}: "
+                "build the run with run_for(settings, data)"
+            )
 
 
 def _no_clock(phase: str) -> None:
