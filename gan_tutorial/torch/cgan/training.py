@@ -238,7 +238,7 @@ def batch_inputs(
     z = torch.randn(b, settings.latent_dim, generator=gen)
     shift_real = torch.randint(-s, s + 1, (b,), generator=gen)
     shift_fake = torch.randint(-s, s + 1, (b,), generator=gen)
-    extra = {}  # the heads' targets (real clips', and what z asks for)
+    extra: dict[str, Tensor] = {}  # the heads' targets (real clips', and what z asks for)
     if settings.instrument_weight > 0 and data.instrument is not None:
         extra |= instrument_targets(data, idx, fake_idx, z)
     if settings.velocity_weight > 0 and data.velocity is not None:
