@@ -11,9 +11,9 @@ generator, BCE losses from logits), :mod:`.ex23` (gradient penalty, label smooth
 n_critic), :mod:`.ex24` (Fréchet distance, Inception Score, JS divergence), :mod:`.ex22c`
 (the alto's latent, n_critic, sampling a held note, the share in a given key, a step-wise
 walk), :mod:`.ex25` (projection discriminator logits, label swap, EMA time constant,
-mode-seeking term, a velocity head), :mod:`.ex26` (the instantaneous frequency of a phase array, a pure
-tone's IF, the FFT size that separates two close partials). PyTorch and Keras are imported
-only inside the checkers that need them.
+mode-seeking term, a velocity head), :mod:`.ex26` (the instantaneous frequency of a phase
+array, a pure tone's IF, the FFT size that separates two close partials). PyTorch and Keras
+are imported only inside the checkers that need them.
 """
 
 from gan_tutorial.exercises.core import (
