@@ -5,11 +5,12 @@ MFCCs, computed as ``librosa.feature.mfcc(y, sr=16000, n_mfcc=20)`` does by defa
 clip: a power mel spectrogram (n_fft 2048, hop 512, 128 Slaney bands, 0 Hz to Nyquist) in
 decibels, floored 80 dB below the clip's peak, then the orthonormal DCT-II.
 :func:`mfcc_frechet` fits a Gaussian to each set's descriptions and returns their Fréchet
-distance; :func:`mfcc_frechet_to` does the same against a reference described once. It is the "independent-style" distance the course compares vocoders and
-representations with: no trained network (so no network's blind spots or training data),
-and a front end finer than the GAN's 64-band log-mel, so a vocoder that matches those 64
-bands does not pass for real audio here. Measure its floor first: raw real notes against
-*other* raw real notes give what "as close as real audio gets" reaches at that sample size.
+distance; :func:`mfcc_frechet_to` does the same against a reference described once. It is
+the "independent-style" distance the course compares vocoders and representations with: no
+trained network (so no network's blind spots or training data), and a front end finer than
+the GAN's 64-band log-mel, so a vocoder that matches those 64 bands does not pass for real
+audio here. Measure its floor first: raw real notes against *other* raw real notes give
+what "as close as real audio gets" reaches at that sample size.
 """
 
 from __future__ import annotations

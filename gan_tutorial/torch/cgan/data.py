@@ -192,6 +192,7 @@ def _labelled(
     p_index = {p: i for i, p in enumerate(pitches)}
     f_index = {f: i for i, f in enumerate(families)}
     i_index = {k: i for i, k in enumerate(insts)}
+    v_index = {v: i for i, v in enumerate(vels)}
     return CGANData(
         x=x,
         pitch=torch.tensor([p_index[int(p)] for p in notes.pitch], dtype=torch.long),
@@ -203,7 +204,7 @@ def _labelled(
         representation=representation,
         instrument=torch.tensor([i_index[int(k)] for k in notes.instrument], dtype=torch.long),
         instrument_names=[str(notes.instrument_names[k]) for k in insts],
-        velocity=torch.tensor([vels.index(int(v)) for v in notes.velocity], dtype=torch.long),
+        velocity=torch.tensor([v_index[int(v)] for v in notes.velocity], dtype=torch.long),
         velocities=vels,
     )
 

@@ -346,12 +346,12 @@ def _aux_targets(
             x["fake_pitch"],
             settings.pitch_weight,
         )
-    if settings.instrument_weight > 0 and "real_instrument" in x:
-        real["instrument"], fake["instrument"] = x["real_instrument"], x["fake_instrument"]
-        w["instrument"] = settings.instrument_weight
-    if settings.velocity_weight > 0 and "real_velocity" in x:
-        real["velocity"], fake["velocity"] = x["real_velocity"], x["fake_velocity"]
-        w["velocity"] = settings.velocity_weight
+    for head, weight in (
+        ("instrument", settings.instrument_weight),
+        ("velocity", settings.velocity_weight),
+    ):
+        if weight > 0 and f"real_{head}" in x:
+            real[head], fake[head], w[head] = x[f"real_{head}"], x[f"fake_{head}"], weight
     return real, fake, w
 
 
@@ -370,11 +370,11 @@ def _check_fits(run: CGANRun, data: CGANData) -> None:
         ("instrument", run.settings.instrument_weight, D.n_instruments, data.n_instruments),
         ("velocity", run.settings.velocity_weight, D.n_velocities, data.n_velocities),
     ):
-        if has != (want if weight > 0 else 0):
+        need = want if weight > 0 else 0
+        if has != need:
             raise ValueError(
-                f"the discriminator has a{'n' if head[0] == 'i' else ''} {head} head for "
-                f"{has} {head}s, the data and settings need {want if weight > 0 else 0}: "
-                "build the run with run_for(settings, data)"
+                f"the discriminator's {head} head has {has} classes, the data and settings "
+                f"need {need}: build the run with run_for(settings, data)"
             )
 
 
