@@ -190,7 +190,7 @@ def by_profile(table: Mapping[str, T], name: str | None = None) -> T:
     Every per-profile size table follows one pattern: a frozen dataclass, a dict
     ``{profile name: instance}`` and a function that reads it through here (:func:`profile`,
     :func:`gan_tutorial.symbolic.symbolic_config`,
-    :func:`gan_tutorial.torch.cgan.training.settings_for`), so an unknown name gets the same
+    :func:`gan_tutorial.torch.cgan.settings.settings_for`), so an unknown name gets the same
     error everywhere.
     """
     chosen = (name or os.environ.get(ENV_VAR) or "laptop").strip().lower()

@@ -211,6 +211,41 @@ def test_a_mel_checkpoint_is_refused_for_an_if_run(tmp_path):
     load_checkpoint(tmp_path / "old.pt", cgan_train.run_for(s, mel))  # its own kind resumes
 
 
+def test_if_settings_change_only_what_chapter_26_names():
+    for profile in ("quick", "laptop", "gpu"):
+        mel, ifs = cgan_train.settings_for(profile), cgan_train.settings_for(profile, "if")
+        changed = {k for k, v in ifs.as_dict().items() if v != mel.as_dict()[k]}
+        assert ifs.velocity_weight == 0 < mel.velocity_weight  # no velocity head anywhere
+        if profile == "laptop":  # half the batch at four times the rates, for the clock
+            assert changed == {"velocity_weight", "batch_size", "lr_g", "lr_d"}
+            assert ifs.batch_size * 2 == mel.batch_size
+            assert (ifs.lr_g, ifs.lr_d) == pytest.approx((4 * mel.lr_g, 4 * mel.lr_d))
+        else:
+            assert changed == {"velocity_weight"}
+    assert cgan_train.settings_for("laptop", "if", batch_size=4).batch_size == 4  # overrides win
+    with pytest.raises(ValueError, match="'mel' or 'if'"):
+        cgan_train.settings_for("laptop", "stft")
+
+
+def test_cli_trains_the_if_model_and_keeps_its_checkpoint_from_the_mel_model(tmp_path):
+    from gan_tutorial.torch.cgan import __main__ as cli
+
+    common = ["--synthetic", "16", "--no-progress", "--out", str(tmp_path)]
+    cli.main([*common, "--representation", "if", "--steps", "2", "--samples", "4"])
+    s = load_samples(tmp_path / "samples_torch_ifgan.npz")
+    assert (s.meta["model"], s.meta["representation"]) == ("ifgan", "if")
+    assert s.meta["vocoder"] == cgan_eval.IF_VOCODER
+    assert s.meta["step"] == 2
+    assert s.meta["train_seconds"] > 0
+    assert s.audio.shape == (4, spectral.N_SAMPLES)
+    ck = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert '"representation": "if"' in ck["config_json"]
+    with pytest.raises(FileProblem, match=r"checkpoint\.pt.*representation"):
+        cli.main([*common, "--steps", "3", "--samples", "0"])  # the mel model, same folder
+    cli.main([*common, "--representation", "if", "--steps", "3", "--samples", "0"])  # resumes
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3
+
+
 def test_generate_shapes_for_one_and_two_channels():
     p, f = np.array([0, 1, 2]), np.array([0, 1, 0])
     one = cgan.CondGenerator(3, 2, latent_dim=8, size=(64, 32), base=4)

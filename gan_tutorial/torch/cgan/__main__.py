@@ -5,6 +5,11 @@ One process (CPU or one GPU)::
     python -m gan_tutorial.torch.cgan --profile laptop --out runs/cgan
     python -m gan_tutorial.torch.cgan --profile gpu --out runs/cgan --device cuda
 
+Chapter 26's IF model (log magnitude and instantaneous frequency, :data:`.data.IF_SPEC`,
+with :data:`.settings.IF_CHANGES`; samples inverted by the exact inverse STFT)::
+
+    python -m gan_tutorial.torch.cgan --representation if --profile laptop --out runs/ifgan
+
 Several processes with PyTorch's DistributedDataParallel (``torchrun`` sets RANK,
 WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT)::
 
@@ -19,8 +24,9 @@ weights. Seeds: the weights start from ``--seed`` on every rank; rank ``r`` draw
 fake labels and time shifts at step ``s`` from ``SeedSequence([seed, r, s])``
 (:func:`gan_tutorial.torch.cgan.training.step_seed`). Only rank 0 writes the checkpoint
 ``OUT/checkpoint.pt`` (atomic; rerunning the same command resumes exactly) and the sample
-file ``OUT/samples_torch_cgan.npz`` (the format notebook 25 writes). Needs only torch, numpy,
-scipy and tqdm once the data cache (``data/cache``) exists.
+file ``OUT/samples_torch_cgan.npz`` (``samples_torch_ifgan.npz`` for the IF model: the
+format notebooks 25 and 26 write). Needs only torch, numpy, scipy and tqdm once the data
+cache (``data/cache``) exists.
 
 "Exactly" holds bit for bit on CPUs. On a GPU some default kernels (cuDNN's, the backward
 of the time shift's gather) add in a varying order, so two fresh runs differ in the last
@@ -44,15 +50,16 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ... import config
 from ...spectral import SpecConfig
-from .data import CGANData, prepare_data, synthetic_data
+from .data import IF_SPEC, REPRESENTATIONS, CGANData, prepare_data, prepare_if_data, synthetic_data
 from .evaluation import save_cgan_samples
-from .training import CGANSettings, run_for, settings_for, train
+from .settings import CGANSettings, settings_for
+from .training import run_for, train
 
 # Lazy import: gan_tutorial.data (music21, pretty_midi) only where real data is loaded.
 
 __all__ = ["main", "parse_overrides"]
 
-SAMPLES_NAME = "samples_torch_cgan"
+SAMPLES_NAME = {"mel": "samples_torch_cgan", "if": "samples_torch_ifgan"}  # by representation
 CHECKPOINT_EVERY = {"gpu": 5000}  # default steps between checkpoints where not 500
 
 
@@ -63,6 +70,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--profile", default=os.environ.get("GAN_TUTORIAL_PROFILE", "laptop"))
     p.add_argument("--out", default="runs/cgan", help="folder for checkpoint and samples")
+    p.add_argument(
+        "--representation",
+        choices=list(REPRESENTATIONS),
+        default="mel",
+        help="mel: chapter 25's log-mel and Griffin-Lim; if: chapter 26's log magnitude and "
+        "instantaneous frequency, inverted exactly",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if any)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
@@ -128,12 +142,14 @@ def _distributed(device: str | None) -> tuple[int, int, torch.device]:
 
 def _load_data(args: argparse.Namespace) -> tuple[CGANData, str]:
     if args.synthetic:
-        return synthetic_data(args.synthetic), "synthetic"
+        return synthetic_data(args.synthetic, representation=args.representation), "synthetic"
     from ... import data
 
     prof = config.profile(args.profile)
-    notes = data.nsynth_lite(prof, progress=False)
-    return prepare_data(notes.subset("train"), SpecConfig.for_size(prof.spec_size)), prof.name
+    train_notes = data.nsynth_lite(prof, progress=False).subset("train")
+    if args.representation == "if":
+        return prepare_if_data(train_notes, IF_SPEC), prof.name
+    return prepare_data(train_notes, SpecConfig.for_size(prof.spec_size)), prof.name
 
 
 def _settings(args: argparse.Namespace, profile_name: str) -> CGANSettings:
@@ -141,7 +157,8 @@ def _settings(args: argparse.Namespace, profile_name: str) -> CGANSettings:
     given = {"steps": args.steps, "batch_size": args.batch_size, "time_limit_s": args.time_limit}
     overrides = {k: v for k, v in given.items() if v is not None}
     overrides.update(parse_overrides(args.set))
-    return settings_for("quick" if args.synthetic else profile_name, **overrides)
+    name = "quick" if args.synthetic else profile_name
+    return settings_for(name, args.representation, **overrides)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if rank == 0 and args.samples > 0:
         path = save_cgan_samples(
-            out / SAMPLES_NAME,
+            out / SAMPLES_NAME[args.representation],
             run.sampler.cpu(),
             d.normalizer,
             d.spec_config,
@@ -187,7 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             d.family_names,
             n=args.samples,
             seed=args.seed,
-            meta={"profile": profile_name, "step": run.step, "world_size": world},
+            meta={
+                "profile": profile_name,
+                "step": run.step,
+                "world_size": world,
+                "train_seconds": round(float(run.extra.get("train_seconds", 0.0)), 1),
+            },
         )
         print(f"{run.step} steps; checkpoint {ckpt}; samples {path}", file=sys.stderr)
     if world > 1:

@@ -21,6 +21,7 @@ from ...spectral import N_SAMPLES, SpecConfig, SpecNormalizer, spectrogram_array
 from .model import z_code, z_velocity
 
 __all__ = [
+    "IF_SPEC",
     "REPRESENTATIONS",
     "CGANData",
     "instrument_targets",
@@ -34,6 +35,11 @@ __all__ = [
 # what the channels of CGANData.x hold: "mel" one log spectrogram (chapter 25's log-mel, or
 # a log-STFT magnitude), "if" log magnitude and instantaneous frequency (chapter 26)
 REPRESENTATIONS = {"mel": 1, "if": 2}  # representation -> channels
+
+# chapter 26's STFT: what notebook 26's rule picks from measurements in every profile (the
+# most overlap, then the finest frequency resolution, among those whose round trip is near
+# lossless and whose image fits its budget): 512 bins x 64 frames of 16 ms
+IF_SPEC = SpecConfig(n_fft=1024, hop=256, kind="stft", stft_bins=512)
 
 
 @dataclass

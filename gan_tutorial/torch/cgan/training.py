@@ -1,6 +1,6 @@
 """Training the chapter-25 conditional GAN (and chapter 26's two-channel one, the same
-networks on log magnitude and instantaneous frequency): settings per profile, the run, one step and
-:func:`train`, which runs that step through :func:`gan_tutorial.torch.training.fit` (the
+networks on log magnitude and instantaneous frequency): the run (its settings:
+:mod:`.settings`), one step and :func:`train`, which runs that step through :func:`gan_tutorial.torch.training.fit` (the
 course's one loop: time guard, NaN guard, checkpoints, exact resume). Works in one process
 or under DistributedDataParallel.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
 import numpy as np
@@ -27,16 +27,17 @@ from torch import Tensor
 from torch.nn import functional as F
 from torch.utils.data import DistributedSampler, TensorDataset
 
-from ...config import by_profile
 from ..checkpoint import START_AFRESH
 from ..losses import d_loss, g_loss
 from ..training import GANState, fit
 from ..tricks import EMA, make_optimizers, mode_seeking_term, set_requires_grad
 from .data import REPRESENTATIONS, CGANData, instrument_targets, on_device, velocity_targets
 from .model import CondDiscriminator, CondGenerator, time_shift
+from .settings import IF_CHANGES, CGANSettings, settings_for
 
-__all__ = [
+__all__ = [  # CGANSettings, IF_CHANGES and settings_for are .settings', here for short imports
     "CHECK_EVERY",
+    "IF_CHANGES",
     "CGANRun",
     "CGANSettings",
     "batch_inputs",
@@ -50,59 +51,6 @@ __all__ = [
 
 
 CHECK_EVERY = 50  # steps between reads of the losses (one GPU sync each), see train()
-
-
-@dataclass(frozen=True)
-class CGANSettings:
-    """Every choice of a chapter-25 run. The ablation switches one trick off at a time."""
-
-    steps: int = 3000
-    batch_size: int = 32  # per process
-    latent_dim: int = 64
-    base_g: int = 16
-    base_d: int = 16
-    condition_family: bool = True  # condition on instrument family as well as pitch
-    loss: str = "hinge"
-    spectral_norm: bool = True
-    lr_g: float = 3e-4  # G 1.5x faster than D: better than equal rates in notebook 25's log
-    lr_d: float = 2e-4  # D 4x faster than G measured worse here: docs/cgan_tuning.md
-    betas: tuple[float, float] = (0.0, 0.99)
-    ema_decay: float = 0.995  # 0 = sample from the raw generator
-    mbstd_group: int = 4  # 0 = no minibatch-std layer
-    mode_seeking: float = 0.0  # weight of the mode-seeking term (Mao et al. 2019), 0 = off
-    # weight of the instrument head's cross-entropy (0 = no head): D learns real clips'
-    # instruments, G makes the one that z asks for (model.z_code), so z chooses the timbre
-    instrument_weight: float = 1.0
-    # weight of an auxiliary pitch classifier's cross-entropy (GANSynth's), 0 = none
-    pitch_weight: float = 1.0
-    # weight of a velocity head's cross-entropy (0 = none): as the instrument head, so that
-    # z chooses how hard the note is played (model.z_velocity); weight 1 cost pitch accuracy
-    # over three seeds, 0.3 did not (docs/cgan_tuning.md)
-    velocity_weight: float = 0.3
-    max_shift: int = 4  # random time shifts of real and fake, in frames (0 = none)
-    time_limit_s: float = 0.0  # time guard: seconds of training per call (fit's max_seconds)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-_PROFILE_SETTINGS = {
-    "quick": CGANSettings(steps=40, batch_size=16, base_g=8, base_d=8, time_limit_s=60),
-    # the guard ends training early on a slower or busy machine, so that notebook 25 still
-    # ends in about the time its header gives; batch 16 trains all 11,000 steps in about
-    # 370-425 s on a quiet 2-core machine (batch 32 reached about 5,900 in 450 s), and the
-    # steps after 8,000 brought FID under 1.5x its floor on three seeds (docs/cgan_tuning.md)
-    "laptop": CGANSettings(steps=11000, batch_size=16, time_limit_s=450),
-    "gpu": CGANSettings(
-        steps=30000, batch_size=64, base_g=48, base_d=48, latent_dim=128, ema_decay=0.999
-    ),
-}
-
-
-def settings_for(profile_name: str | None, **overrides: Any) -> CGANSettings:
-    """The chapter-25 settings of a profile (``quick``/``laptop``/``gpu``; ``None``: the
-    active one), with overrides."""
-    return replace(by_profile(_PROFILE_SETTINGS, profile_name), **overrides)
 
 
 @dataclass
