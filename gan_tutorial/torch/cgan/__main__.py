@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 "profile": profile_name,
                 "step": run.step,
                 "world_size": world,
-                "train_seconds": round(float(run.extra.get("train_seconds", 0.0)), 1),
+                "train_seconds": round(float(run.extra.get("train_seconds", 0.0)), 3),
             },
         )
         print(f"{run.step} steps; checkpoint {ckpt}; samples {path}", file=sys.stderr)
