@@ -101,7 +101,7 @@ EOF
 }
 
 run26() {
-  local train_s=${TRAIN_S:-150} profile=${PROFILE:-gpu} device=${DEVICE:-cuda} rep name
+  local train_s=${TRAIN_S:-150} profile=${PROFILE:-gpu} device=${DEVICE:-cuda} rep
   if [ "$device" = cpu ]; then  # the CPU check: the course's .venv, no GPU
     : "${OUT:?set OUT to a folder for the results}"
     export PATH="$(pwd)/.venv/bin:$PATH" PYTHONUNBUFFERED=1
@@ -117,10 +117,8 @@ run26() {
       --samples 200 \
       --no-progress) 2>&1 | tee "$OUT/train_$rep.log"
   done
-  for rep in mel if; do
-    name=samples_torch_cgan
-    [ "$rep" = if ] && name=samples_torch_ifgan
-    python3 - "/tmp/cgan26-$rep/$name.npz" "$OUT/clips_$rep.npz" <<'EOF'
+  for rep in mel if; do  # each folder holds its model's one sample file
+    python3 - /tmp/cgan26-"$rep"/samples_torch_*.npz "$OUT/clips_$rep.npz" <<'EOF'
 import json, sys
 import numpy as np
 from gan_tutorial.samples import load_samples
@@ -147,16 +145,16 @@ prof = config.profile(sets["mel"][1]["profile"])
 notes = data.nsynth_lite(prof, progress=False)
 judge = cgan_eval.Judge.build(notes, spectral.SpecConfig.for_size(prof.spec_size), **dict(spectral.VOCODER))
 train = np.flatnonzero(notes.split == "train")
-ref = notes.audio[np.random.default_rng(0).choice(train, min(600, len(train)), replace=False)]
+ref = metrics.mfcc_stats(notes.audio[np.random.default_rng(0).choice(train, min(600, len(train)), replace=False)])
 held_idx = np.flatnonzero(np.isin(notes.split, ["valid", "test"]))
 held = notes.audio[np.random.default_rng(1).choice(held_idx, min(200, len(held_idx)), replace=False)]
-print(f"profile {prof.name}; MFCC Fréchet of {len(held)} real held-out notes: {metrics.mfcc_frechet(ref, held):.1f}")
+print(f"profile {prof.name}; MFCC Fréchet of {len(held)} real held-out notes: {metrics.mfcc_frechet_to(ref, held):.1f}")
 for rep, (audio, meta) in sets.items():
     midi = np.asarray(meta["pitch"])
     row = judge.row(rep, judge.embed(audio), midi)
     checks = cgan_diag.targets(cgan_diag.score(judge, rep, judge.hear(audio, midi, meta["family"]), midi))
     print(f"{rep}: {meta['step']} steps in {meta.get('train_seconds')} s of training · pitch accuracy "
-          f"{row['pitch_accuracy']:.3f} · FID {row['fid']:.1f} · MFCC Fréchet {metrics.mfcc_frechet(ref, audio):.1f}")
+          f"{row['pitch_accuracy']:.3f} · FID {row['fid']:.1f} · MFCC Fréchet {metrics.mfcc_frechet_to(ref, audio):.1f}")
     print(cgan_diag.format_targets(checks))
 EOF
 }

@@ -190,29 +190,32 @@ def prepare_if_data(notes: Any, spec_config: SpecConfig) -> CGANData:
 def _labelled(
     notes: Any, x: Tensor, norm: SpecNormalizer, spec_config: SpecConfig, representation: str
 ) -> CGANData:
-    """``x`` with the labels of ``notes``: indices into the pitches and families present."""
-    pitches = sorted(int(p) for p in np.unique(notes.pitch))
-    families = sorted(int(f) for f in np.unique(notes.family))  # only those present
-    insts = sorted(int(i) for i in np.unique(notes.instrument))
-    vels = sorted(int(v) for v in np.unique(notes.velocity))
-    p_index = {p: i for i, p in enumerate(pitches)}
-    f_index = {f: i for i, f in enumerate(families)}
-    i_index = {k: i for i, k in enumerate(insts)}
-    v_index = {v: i for i, v in enumerate(vels)}
+    """``x`` with the labels of ``notes``: indices into the pitches, families, instruments
+    and velocities present."""
+    pitches, pitch = _indexed(notes.pitch)
+    families, family = _indexed(notes.family)  # only those present
+    insts, instrument = _indexed(notes.instrument)
+    vels, velocity = _indexed(notes.velocity)
     return CGANData(
         x=x,
-        pitch=torch.tensor([p_index[int(p)] for p in notes.pitch], dtype=torch.long),
-        family=torch.tensor([f_index[int(f)] for f in notes.family], dtype=torch.long),
+        pitch=pitch,
+        family=family,
         pitches=pitches,
         family_names=[str(notes.family_names[f]) for f in families],
         normalizer=norm,
         spec_config=spec_config,
         representation=representation,
-        instrument=torch.tensor([i_index[int(k)] for k in notes.instrument], dtype=torch.long),
+        instrument=instrument,
         instrument_names=[str(notes.instrument_names[k]) for k in insts],
-        velocity=torch.tensor([v_index[int(v)] for v in notes.velocity], dtype=torch.long),
+        velocity=velocity,
         velocities=vels,
     )
+
+
+def _indexed(values: Any) -> tuple[list[int], Tensor]:
+    """``(the distinct values, sorted; each value's index into them (N,) int64)``."""
+    distinct, index = np.unique(np.asarray(values), return_inverse=True)
+    return [int(v) for v in distinct], torch.from_numpy(index.reshape(-1).astype(np.int64))
 
 
 def synthetic_data(

@@ -1,8 +1,8 @@
 """Training the chapter-25 conditional GAN (and chapter 26's two-channel one, the same
 networks on log magnitude and instantaneous frequency): the run (its settings:
-:mod:`.settings`), one step and :func:`train`, which runs that step through :func:`gan_tutorial.torch.training.fit` (the
-course's one loop: time guard, NaN guard, checkpoints, exact resume). Works in one process
-or under DistributedDataParallel.
+:mod:`.settings`), one step and :func:`train`, which runs that step through
+:func:`gan_tutorial.torch.training.fit` (the course's one loop: time guard, NaN guard,
+checkpoints, exact resume). Works in one process or under DistributedDataParallel.
 
 Randomness is a pure function of ``(seed, rank, step)``: the real batch of step ``s`` is a
 slice of a :class:`torch.utils.data.DistributedSampler` permutation (seeded with ``seed``,
